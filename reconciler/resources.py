@@ -1,0 +1,21 @@
+"""Files the package ships: the desired-state schema and the sandbox org's seed."""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from pathlib import Path
+
+# In a wheel these files are copied into reconciler/_data (see pyproject's force-include); in a source
+# checkout or an editable install they are read where people edit them.
+_REPO_PLACES = {
+    "locations.schema.json": Path("schemas") / "locations.schema.json",
+    "sandbox-org.json": Path("examples") / "sandbox-org.json",
+}
+
+
+def data_file(name: str) -> Path:
+    """The path of a shipped data file, `locations.schema.json` or `sandbox-org.json`."""
+    packaged = Path(str(files("reconciler") / "_data" / name))
+    if packaged.is_file():
+        return packaged
+    return Path(__file__).resolve().parent.parent / _REPO_PLACES[name]
