@@ -1,0 +1,138 @@
+"""Typed calls for every endpoint the reconciler uses, and the paths they live at.
+
+Reading is lenient: unknown fields are ignored and unknown enum values pass through as strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.webex.client import WebexClient
+
+CALLING_LOCATIONS = "/telephony/config/locations"
+TRUNKS = "/telephony/config/premisePstn/trunks"
+ROUTE_GROUPS = "/telephony/config/premisePstn/routeGroups"
+LOCATIONS = "/locations"
+
+
+def details_path(location_id: str) -> str:
+    return f"{CALLING_LOCATIONS}/{location_id}"
+
+
+def pstn_connection_path(location_id: str) -> str:
+    return f"/telephony/pstn/locations/{location_id}/connection"
+
+
+def connection_options_path(location_id: str) -> str:
+    return f"/telephony/pstn/locations/{location_id}/connectionOptions"
+
+
+def routing_prefix_job_path(job_id: str) -> str:
+    return f"/telephony/config/jobs/updateRoutingPrefix/{job_id}"
+
+
+@dataclass(frozen=True)
+class Named:
+    """Anything the desired state refers to by name: a location, trunk or route group."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Location(Named):
+    country: str | None = None
+
+
+@dataclass(frozen=True)
+class ConnectionOption:
+    id: str
+    display_name: str
+    connection_type: str | None  # pstnConnectionType when the API gives it
+    services: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class UpdateResult:
+    """What a location-details PUT answered: 204, 200 with a routing-prefix job, or 206 without one."""
+
+    status: int
+    batch_job_id: str | None = None
+    failure_reason: str | None = None
+
+
+def _has_id_and_name(item: dict[str, Any]) -> bool:
+    return all(isinstance(item.get(k), str) and item[k] for k in ("id", "name"))
+
+
+def _named(items: list[dict[str, Any]]) -> list[Named]:
+    return [Named(i["id"], i["name"]) for i in items if _has_id_and_name(i)]
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    """A list of strings read leniently: one string is a list of one."""
+    if isinstance(value, str):
+        return (value,)
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
+
+def _country(address: Any) -> str | None:
+    country = address.get("country") if isinstance(address, dict) else None
+    return country if isinstance(country, str) else None
+
+
+class CallingApi:
+    def __init__(self, client: WebexClient) -> None:
+        self.client = client
+
+    async def list_locations(self) -> list[Location]:
+        """Every location of the org, calling-enabled or not, with its address country."""
+        items = await self.client.list_items(LOCATIONS, "items")
+        return [
+            Location(i["id"], i["name"], _country(i.get("address"))) for i in items if _has_id_and_name(i)
+        ]
+
+    async def list_calling_locations(self) -> list[Named]:
+        return _named(await self.client.list_items(CALLING_LOCATIONS, "locations"))
+
+    async def list_trunks(self) -> list[Named]:
+        return _named(await self.client.list_items(TRUNKS, "trunks"))
+
+    async def list_route_groups(self) -> list[Named]:
+        return _named(await self.client.list_items(ROUTE_GROUPS, "routeGroups"))
+
+    async def get_location_details(self, location_id: str) -> dict[str, Any]:
+        return await self.client.get_json(details_path(location_id))
+
+    async def update_location_details(self, location_id: str, body: Mapping[str, Any]) -> UpdateResult:
+        status, answer = await self.client.put_json(details_path(location_id), body)
+        job = answer.get("batchJobId")
+        reason = answer.get("failureReason")
+        return UpdateResult(status, str(job) if job else None, str(reason) if reason else None)
+
+    async def get_pstn_connection(self, location_id: str) -> dict[str, Any]:
+        return await self.client.get_json(pstn_connection_path(location_id))
+
+    async def list_connection_options(self, location_id: str) -> list[ConnectionOption]:
+        answer = await self.client.get_json(connection_options_path(location_id))
+        return [
+            ConnectionOption(
+                str(i["id"]),
+                str(i.get("displayName") or ""),
+                i.get("pstnConnectionType"),
+                _strings(i.get("pstnServices")),
+            )
+            for i in answer.get("items") or []
+            if isinstance(i, dict) and isinstance(i.get("id"), str)
+        ]
+
+    async def setup_pstn_connection(self, location_id: str, body: Mapping[str, Any]) -> None:
+        await self.client.put_json(pstn_connection_path(location_id), body)
+
+    async def get_routing_prefix_job(self, job_id: str) -> dict[str, Any]:
+        return await self.client.get_json(routing_prefix_job_path(job_id))
+
+    async def list_routing_prefix_job_errors(self, job_id: str) -> list[dict[str, Any]]:
+        return await self.client.list_items(routing_prefix_job_path(job_id) + "/errors", "items")

@@ -1,0 +1,112 @@
+"""The one exception type for everything the Webex API (or the way to it) answers with an error."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+
+class WebexError(Exception):
+    """An error from the Webex API: status, Webex message, error codes and trackingId.
+
+    `status` is 0 when no HTTP answer came at all (connection refused, timeout, TLS failure).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        method: str = "",
+        path: str = "",
+        error_codes: tuple[int, ...] = (),
+        tracking_id: str | None = None,
+        body: Any = None,
+    ) -> None:
+        self.status = status
+        self.message = message
+        self.method = method
+        self.path = path
+        self.error_codes = error_codes
+        self.tracking_id = tracking_id
+        self.body = body
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f" on {self.method} {self.path}" if self.method else ""
+        head = f"HTTP {self.status}{where}" if self.status else f"no answer{where}"
+        extras = []
+        if self.error_codes:
+            extras.append("errorCode " + ", ".join(str(c) for c in self.error_codes))
+        if self.tracking_id:
+            extras.append(f"trackingId {self.tracking_id}")
+        tail = f" ({'; '.join(extras)})" if extras else ""
+        return f"{head}: {self.message}{tail}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "message": self.message,
+            "errorCodes": list(self.error_codes),
+            "trackingId": self.tracking_id,
+        }
+
+    @classmethod
+    def from_response(cls, response: httpx.Response, path: str) -> WebexError:
+        """Read a Webex error body leniently: `message` + `errors[]`, or `errorMessage`, or plain text."""
+        body: Any
+        try:
+            body = response.json()
+        except ValueError:
+            body = response.text
+        message, codes = _message_and_codes(body)
+        tracking = (body.get("trackingId") if isinstance(body, dict) else None) or response.headers.get(
+            "TrackingID"
+        )
+        return cls(
+            response.status_code,
+            message or response.reason_phrase or "error",
+            method=response.request.method,
+            path=path,
+            error_codes=codes,
+            tracking_id=str(tracking) if tracking else None,
+            body=body,
+        )
+
+
+def _message_and_codes(body: Any) -> tuple[str, tuple[int, ...]]:
+    if not isinstance(body, dict):
+        return (str(body).strip()[:500], ())
+    descriptions: list[str] = []
+    codes: list[int] = []
+    top_code = _code(body.get("errorCode"))
+    if top_code is not None:
+        codes.append(top_code)
+    errors = body.get("errors")
+    if isinstance(errors, list):
+        for item in errors:
+            if not isinstance(item, dict):
+                continue
+            if isinstance(item.get("description"), str):
+                descriptions.append(item["description"])
+            code = _code(item.get("errorCode"))
+            if code is not None and code not in codes:
+                codes.append(code)
+    message = body.get("message") or body.get("errorMessage") or body.get("failureReason")
+    if not isinstance(message, str) or not message:
+        message = "; ".join(descriptions)
+    elif descriptions and all(d not in message for d in descriptions):
+        message = f"{message}: {'; '.join(descriptions)}"
+    return message, tuple(codes)
+
+
+def _code(value: Any) -> int | None:
+    """An error code, sent as a number or a numeric string; never a boolean."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return None
