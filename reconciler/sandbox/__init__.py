@@ -1,0 +1,21 @@
+"""A Webex Calling simulator: the endpoints of the API contract over a small org kept as plain data.
+
+Used in-process by `--sandbox` (through httpx.ASGITransport), over HTTP by `wxc-reconcile sandbox serve`,
+and by the tests (ServerThread). The Webex client never imports this package.
+"""
+
+from reconciler.sandbox.app import create_app
+from reconciler.sandbox.gateway import RecordedRequest
+from reconciler.sandbox.org import SandboxOrg, webex_id
+from reconciler.sandbox.server import ServerThread, serve
+from reconciler.sandbox.settings import SandboxSettings
+
+__all__ = [
+    "RecordedRequest",
+    "SandboxOrg",
+    "SandboxSettings",
+    "ServerThread",
+    "create_app",
+    "serve",
+    "webex_id",
+]

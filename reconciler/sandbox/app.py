@@ -1,0 +1,265 @@
+"""The Webex Calling simulator as a Starlette app: the endpoints of the API contract, under /v1.
+
+Error bodies and errorCodes: see `reconciler.sandbox.errors`; the PUT rules: `reconciler.sandbox.rules`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from reconciler.sandbox import rules, views
+from reconciler.sandbox.errors import (
+    BAD_BODY,
+    BAD_QUERY,
+    NOT_FOUND,
+    WebexError,
+    http_error_handler,
+    tracking_id,
+    webex_error_handler,
+)
+from reconciler.sandbox.gateway import Gateway, RecordedRequest
+from reconciler.sandbox.org import Job, Location, PstnConnection, SandboxOrg
+from reconciler.sandbox.paging import paginate
+from reconciler.sandbox.settings import SandboxSettings
+
+Handler = Callable[[Request], Awaitable[Response]]
+# Accepted values of `order` on the telephony locations list, and whether each sorts descending.
+ORDERS = {
+    **dict.fromkeys(("name", "asc", "name-asc", "name,asc", "name:asc"), False),
+    **dict.fromkeys(("desc", "name-desc", "name,desc", "name:desc"), True),
+}
+SERVICE_TYPES = ("GEOGRAPHIC_NUMBERS", "TOLLFREE_NUMBERS", "BUSINESS_TEXTS", "MOBILE_NUMBERS")
+
+
+def _route(path: str, **handlers: Handler) -> Route:
+    """One route per path, so a wrong method on a known path is a 405 naming every allowed method."""
+
+    async def endpoint(request: Request) -> Response:
+        return await handlers["GET" if request.method == "HEAD" else request.method](request)
+
+    return Route(path, endpoint, methods=list(handlers))
+
+
+def _contains(needle: str | None, haystack: str) -> bool:
+    return needle is None or needle.casefold() in haystack.casefold()
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        raise WebexError.one(400, "The request body is not valid JSON", BAD_BODY) from None
+    if not isinstance(body, dict):
+        raise WebexError.one(400, "The request body must be a JSON object", BAD_BODY)
+    return body
+
+
+class _Api:
+    """The route handlers, over one live org."""
+
+    def __init__(self, org: SandboxOrg, settings: SandboxSettings, state_path: Path | None) -> None:
+        self.org = org
+        self.settings = settings
+        self.state_path = state_path
+
+    def routes(self) -> list[Route]:
+        return [
+            _route("/v1/locations", GET=self.list_locations),
+            _route("/v1/telephony/config/locations", GET=self.list_calling_locations),
+            _route("/v1/telephony/config/locations/{locationId}", GET=self.get_details, PUT=self.put_details),
+            _route(
+                "/v1/telephony/pstn/locations/{locationId}/connection", GET=self.get_pstn, PUT=self.put_pstn
+            ),
+            _route("/v1/telephony/pstn/locations/{locationId}/connectionOptions", GET=self.list_options),
+            _route("/v1/telephony/config/premisePstn/trunks", GET=self.list_trunks),
+            _route("/v1/telephony/config/premisePstn/routeGroups", GET=self.list_route_groups),
+            _route("/v1/telephony/config/jobs/updateRoutingPrefix/{jobId}", GET=self.get_job),
+            _route("/v1/telephony/config/jobs/updateRoutingPrefix/{jobId}/errors", GET=self.get_job_errors),
+        ]
+
+    # --- helpers ---------------------------------------------------------------------------------
+    def _location(self, request: Request) -> Location:
+        location_id = request.path_params["locationId"]
+        location = self.org.calling_location(location_id)
+        if location is None:
+            raise WebexError.one(
+                404, f"Location {location_id} not found or not enabled for Webex Calling", NOT_FOUND
+            )
+        return location
+
+    def _page(self, request: Request, items: list[Any], render: Callable[[Any], Any], key: str) -> Response:
+        """A telephony list: `start`/`max` paging, next links without filters unless configured."""
+        page, headers = paginate(
+            request, items, self.settings, keep_query=not self.settings.drop_query_in_next_links
+        )
+        return JSONResponse({key: [render(item) for item in page]}, headers=headers)
+
+    def _local_gateway(
+        self, location: Location, route_type: str, route_id: str, option_id: str | None
+    ) -> PstnConnection:
+        if option_id is None:
+            option = self.org.local_gateway_option(location)
+            assert option is not None  # the rules refuse a local gateway where none is available
+            option_id = option.id
+        return PstnConnection(option_id, route_type, route_id)
+
+    def _saved(self) -> None:
+        if self.state_path is not None:
+            self.org.save(self.state_path)
+
+    # --- locations -------------------------------------------------------------------------------
+    async def list_locations(self, request: Request) -> Response:
+        name, location_id = request.query_params.get("name"), request.query_params.get("id")
+        items = [
+            loc
+            for loc in self.org.locations.values()
+            if (name is None or loc.name == name) and (location_id is None or loc.id == location_id)
+        ]
+        page, headers = paginate(request, items, self.settings, keep_query=True)
+        return JSONResponse({"items": [views.location_item(self.org, loc) for loc in page]}, headers=headers)
+
+    async def list_calling_locations(self, request: Request) -> Response:
+        name = request.query_params.get("name")
+        items = [
+            loc
+            for loc in self.org.locations.values()
+            if loc.details is not None and _contains(name, loc.name)
+        ]
+        order = request.query_params.get("order")
+        if order is not None:
+            descending = ORDERS.get(order.strip().lower())
+            if descending is None:
+                raise WebexError.one(400, f"Invalid query parameter order={order!r}: sort by name", BAD_QUERY)
+            items.sort(key=lambda loc: loc.name.casefold(), reverse=descending)
+        return self._page(request, items, views.calling_location_item, "locations")
+
+    async def get_details(self, request: Request) -> Response:
+        return JSONResponse(views.details(self.org, self._location(request)))
+
+    async def put_details(self, request: Request) -> Response:
+        location = self._location(request)
+        assert location.details is not None
+        body = await _json_object(request)
+        violations = rules.check_location_update(body, self.org, location)
+        if violations:
+            raise WebexError(400, violations)
+        now = self.settings.clock()
+        prefix_changes = (
+            "routingPrefix" in body and body["routingPrefix"] != location.details["routingPrefix"]
+        )
+        running = self.org.running_job(now, self.settings.job_seconds) if prefix_changes else None
+        if running is not None:
+            reason = (
+                f"Cannot update the routing prefix: another routing prefix job is in progress ({running.id})"
+            )
+            return JSONResponse({"failureReason": reason, "trackingId": tracking_id(request.scope)}, 409)
+        self.org.update_details(location, {k: v for k, v in body.items() if k != "connection"})
+        if "connection" in body:
+            location.pstn = self._local_gateway(
+                location, body["connection"]["type"], body["connection"]["id"], None
+            )
+        job = self.org.start_prefix_job(location, now, tracking_id(request.scope)) if prefix_changes else None
+        self._saved()
+        return Response(status_code=204) if job is None else JSONResponse({"batchJobId": job.id})
+
+    # --- PSTN ------------------------------------------------------------------------------------
+    async def get_pstn(self, request: Request) -> Response:
+        location = self._location(request)
+        if location.pstn is None:
+            raise WebexError.one(404, f"No PSTN connection is set up for location {location.id}", NOT_FOUND)
+        return JSONResponse(views.pstn_connection(self.org, location))
+
+    async def put_pstn(self, request: Request) -> Response:
+        location = self._location(request)
+        body = await _json_object(request)
+        violation = rules.check_pstn_update(body, self.org, location)
+        if violation is not None:
+            raise WebexError(400, [violation])
+        if rules.is_local_gateway(body):
+            location.pstn = self._local_gateway(
+                location, body["premiseRouteType"], body["premiseRouteId"], body.get("id")
+            )
+        else:
+            location.pstn = PstnConnection(body["id"])
+        self._saved()
+        return Response(status_code=204)
+
+    async def list_options(self, request: Request) -> Response:
+        location = self._location(request)
+        wanted = [s.strip() for s in request.query_params.get("serviceTypes", "").split(",") if s.strip()]
+        unknown = [s for s in wanted if s not in SERVICE_TYPES]
+        if unknown:
+            raise WebexError.one(
+                400, f"Invalid serviceTypes {unknown[0]!r} (allowed: {', '.join(SERVICE_TYPES)})", BAD_QUERY
+            )
+        items = [o for o in self.org.options_for(location) if all(s in o.pstn_services for s in wanted)]
+        return self._page(request, items, views.connection_option, "items")
+
+    # --- premise PSTN ----------------------------------------------------------------------------
+    async def list_trunks(self, request: Request) -> Response:
+        name, location_name = request.query_params.get("name"), request.query_params.get("locationName")
+        items = [
+            t
+            for t in self.org.trunks.values()
+            if _contains(name, t.name) and _contains(location_name, t.location)
+        ]
+        in_use = self.org.routes_in_use()
+        return self._page(request, items, lambda t: views.trunk_item(t, t.id in in_use), "trunks")
+
+    async def list_route_groups(self, request: Request) -> Response:
+        name = request.query_params.get("name")
+        items = [rg for rg in self.org.route_groups.values() if _contains(name, rg.name)]
+        in_use = self.org.routes_in_use()
+        return self._page(
+            request, items, lambda rg: views.route_group_item(rg, rg.id in in_use), "routeGroups"
+        )
+
+    # --- routing-prefix jobs ---------------------------------------------------------------------
+    def _job_view(self, request: Request, render: Callable[[Job, float, float], dict[str, Any]]) -> Response:
+        job_id = request.path_params["jobId"]
+        job = self.org.jobs.get(job_id)
+        if job is None:
+            raise WebexError.one(404, f"Job {job_id} not found", NOT_FOUND)
+        return JSONResponse(render(job, self.settings.clock(), self.settings.job_seconds))
+
+    async def get_job(self, request: Request) -> Response:
+        return self._job_view(request, views.job)
+
+    async def get_job_errors(self, request: Request) -> Response:
+        return self._job_view(request, views.job_errors)
+
+
+def create_app(
+    org: SandboxOrg,
+    *,
+    state_path: Path | None = None,
+    token: str | None = None,
+    settings: SandboxSettings | None = None,
+) -> Starlette:
+    """The simulator over `org` (mutated in place; saved to `state_path` after each successful change).
+
+    `token=None` accepts any non-empty bearer token. `app.state.org` is the live org,
+    `app.state.requests` the list of RecordedRequest answered so far, `app.state.settings` the settings.
+    """
+    settings = settings or SandboxSettings()
+    log: list[RecordedRequest] = []
+    app = Starlette(
+        routes=_Api(org, settings, state_path).routes(),
+        middleware=[Middleware(Gateway, org=org, token=token, settings=settings, log=log)],
+        exception_handlers={WebexError: webex_error_handler, HTTPException: http_error_handler},
+    )
+    app.router.redirect_slashes = False
+    app.state.org = org
+    app.state.requests = log
+    app.state.settings = settings
+    return app

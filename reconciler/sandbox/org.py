@@ -1,0 +1,415 @@
+"""The sandbox org's state as plain data, and its persistence.
+
+In memory, everything is kept by its Webex ID, in insertion order. On disk (the seed
+`examples/sandbox-org.json` and the state files of `--sandbox`), things are named, not identified: IDs
+derive from names (unpadded base64 of ``ciscospark://us/<TYPE>/<uuid5(NAMESPACE_URL, name)>``), so they
+are stable across runs. Only routing-prefix jobs carry a uuid4 of their own.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import tempfile
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from reconciler.resources import data_file
+
+# The location settings the details PUT can write, in the API's own names. They are stored as a dict
+# under these keys, so the state file and the API read alike.
+DETAIL_FIELDS: tuple[str, ...] = (
+    "announcementLanguage",
+    "callingLineId",
+    "externalCallerIdName",
+    "pAccessNetworkInfo",
+    "outsideDialDigit",
+    "enforceOutsideDialDigit",
+    "routingPrefix",
+    "chargeNumber",
+)
+ROUTE_KINDS = {"TRUNK": "trunk", "ROUTE_GROUP": "routeGroup"}  # premiseRouteType -> key in the file
+
+
+def webex_id(kind: str, key: str | uuid.UUID) -> str:
+    """A Webex-style ID of `kind` (LOCATION, TRUNK, ...): from a name, or from a uuid as it is."""
+    ident = key if isinstance(key, uuid.UUID) else uuid.uuid5(uuid.NAMESPACE_URL, key)
+    return base64.b64encode(f"ciscospark://us/{kind}/{ident}".encode()).decode().rstrip("=")
+
+
+@dataclass
+class PstnConnection:
+    """The PSTN connection of a location: the connection option in use, plus the route of a local gateway."""
+
+    option_id: str
+    route_type: str | None = None  # TRUNK | ROUTE_GROUP, for a local gateway only
+    route_id: str | None = None
+
+
+@dataclass
+class Location:
+    name: str
+    address: dict[str, str | None]  # address1, address2, city, state, postalCode, country
+    time_zone: str
+    preferred_language: str = "en_us"
+    latitude: str | None = None
+    longitude: str | None = None
+    notes: str | None = None
+    numbers: list[str] = field(default_factory=list)  # phone numbers that belong to the location
+    details: dict[str, Any] | None = None  # DETAIL_FIELDS; None: not enabled for Webex Calling
+    pstn: PstnConnection | None = None
+    id: str = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.id = webex_id("LOCATION", self.name)
+
+    @property
+    def country(self) -> str:
+        return self.address.get("country") or ""
+
+
+@dataclass
+class Trunk:
+    name: str
+    location: str  # the name of the trunk's location
+    trunk_type: str = "REGISTERING"
+    id: str = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.id = webex_id("TRUNK", self.name)
+
+
+@dataclass
+class RouteGroup:
+    name: str
+    id: str = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.id = webex_id("ROUTE_GROUP", self.name)
+
+
+@dataclass
+class ConnectionOption:
+    display_name: str
+    pstn_connection_type: str  # LOCAL_GATEWAY | NON_INTEGRATED_CCP | INTEGRATED_CCP | CISCO_PSTN
+    pstn_services: list[str]
+    countries: list[str] | None = None  # None: available everywhere
+    id: str = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.id = webex_id("PSTN_CONNECTION", self.display_name)
+
+    def available_in(self, country: str) -> bool:
+        return self.countries is None or country in self.countries
+
+
+@dataclass
+class JobError:
+    description: str
+    code: int
+    location: str  # location name
+
+
+@dataclass
+class Job:
+    """A routing-prefix job. Its status is derived from the time since `created` (see `phase`)."""
+
+    uuid: str
+    location: str  # name of the location whose prefix changed
+    created: float  # seconds since the epoch, from the settings' clock
+    tracking_id: str
+    errors: list[JobError] = field(default_factory=list)
+    id: str = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.id = webex_id("JOB_ID", uuid.UUID(self.uuid))
+
+    def phase(self, now: float, duration: float) -> str:
+        """STARTING for the first third of `duration`, STARTED to its end, then COMPLETED or FAILED."""
+        elapsed = now - self.created
+        if elapsed >= duration:
+            return "FAILED" if self.errors else "COMPLETED"
+        return "STARTING" if elapsed < duration / 3 else "STARTED"
+
+    def running(self, now: float, duration: float) -> bool:
+        return self.phase(now, duration) in ("STARTING", "STARTED")
+
+
+_T = TypeVar("_T", Location, Trunk, RouteGroup, ConnectionOption, Job)
+
+
+def _by_id(items: Iterable[_T]) -> dict[str, _T]:
+    return {item.id: item for item in items}
+
+
+@dataclass
+class SandboxOrg:
+    name: str
+    locations: dict[str, Location] = field(default_factory=dict)
+    trunks: dict[str, Trunk] = field(default_factory=dict)
+    route_groups: dict[str, RouteGroup] = field(default_factory=dict)
+    options: dict[str, ConnectionOption] = field(default_factory=dict)  # PSTN connection options
+    jobs: dict[str, Job] = field(default_factory=dict)  # routing-prefix jobs
+    id: str = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.id = webex_id("ORGANIZATION", self.name)
+
+    # --- queries ---------------------------------------------------------------------------------
+    def calling_location(self, location_id: str) -> Location | None:
+        """The location with this ID if it is enabled for Webex Calling."""
+        location = self.locations.get(location_id)
+        return location if location is not None and location.details is not None else None
+
+    def options_for(self, location: Location) -> list[ConnectionOption]:
+        """The PSTN connection options available to a location (some are limited to countries)."""
+        return [o for o in self.options.values() if o.available_in(location.country)]
+
+    def available_option(self, location: Location, option_id: str) -> ConnectionOption | None:
+        option = self.options.get(option_id)
+        return option if option is not None and option.available_in(location.country) else None
+
+    def local_gateway_option(self, location: Location) -> ConnectionOption | None:
+        """The connection option a local gateway of this location is reported under."""
+        return next(
+            (o for o in self.options_for(location) if o.pstn_connection_type == "LOCAL_GATEWAY"), None
+        )
+
+    def prefix_owner(self, prefix: str) -> Location | None:
+        for location in self.locations.values():
+            if location.details is not None and location.details["routingPrefix"] == prefix:
+                return location
+        return None
+
+    def routes_in_use(self) -> set[str]:
+        """IDs of the trunks and route groups some location's PSTN connection goes through."""
+        return {loc.pstn.route_id for loc in self.locations.values() if loc.pstn and loc.pstn.route_id}
+
+    def running_job(self, now: float, duration: float) -> Job | None:
+        return next((job for job in self.jobs.values() if job.running(now, duration)), None)
+
+    # --- mutations -------------------------------------------------------------------------------
+    def update_details(self, location: Location, fields: Mapping[str, Any]) -> None:
+        """Write the sent detail fields; a `callingLineId` without `name` keeps the current name."""
+        assert location.details is not None
+        for key, value in fields.items():
+            if key == "callingLineId":
+                current = location.details.get("callingLineId") or {}
+                value = {"name": value.get("name", current.get("name")), "phoneNumber": value["phoneNumber"]}
+            location.details[key] = value
+
+    def start_prefix_job(self, location: Location, now: float, tracking_id: str) -> Job:
+        job = Job(uuid=str(uuid.uuid4()), location=location.name, created=now, tracking_id=tracking_id)
+        self.jobs[job.id] = job
+        return job
+
+    # --- persistence -----------------------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready data in the seed's format (names instead of IDs)."""
+        return {
+            "name": self.name,
+            "locations": [self._location_json(loc) for loc in self.locations.values()],
+            "trunks": [
+                {"name": t.name, "location": t.location, "trunkType": t.trunk_type}
+                for t in self.trunks.values()
+            ],
+            "routeGroups": [{"name": rg.name} for rg in self.route_groups.values()],
+            "connectionOptions": [
+                {
+                    "displayName": o.display_name,
+                    "pstnConnectionType": o.pstn_connection_type,
+                    "pstnServices": list(o.pstn_services),
+                    "countries": None if o.countries is None else list(o.countries),
+                }
+                for o in self.options.values()
+            ],
+            "jobs": [
+                {
+                    "uuid": j.uuid,
+                    "location": j.location,
+                    "created": j.created,
+                    "trackingId": j.tracking_id,
+                    "errors": [
+                        {"description": e.description, "code": e.code, "location": e.location}
+                        for e in j.errors
+                    ],
+                }
+                for j in self.jobs.values()
+            ],
+        }
+
+    def _location_json(self, loc: Location) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "name": loc.name,
+            "timeZone": loc.time_zone,
+            "preferredLanguage": loc.preferred_language,
+            "address": dict(loc.address),
+            "latitude": loc.latitude,
+            "longitude": loc.longitude,
+            "notes": loc.notes,
+            "numbers": list(loc.numbers),
+        }
+        if loc.details is not None:
+            data["calling"] = dict(loc.details)
+            if loc.details["callingLineId"] is not None:
+                data["calling"]["callingLineId"] = dict(loc.details["callingLineId"])
+        if loc.pstn is not None:
+            data["pstn"] = {"option": self.options[loc.pstn.option_id].display_name}
+            if loc.pstn.route_type is not None and loc.pstn.route_id is not None:
+                routes: Mapping[str, Trunk | RouteGroup] = (
+                    self.trunks if loc.pstn.route_type == "TRUNK" else self.route_groups
+                )
+                data["pstn"][ROUTE_KINDS[loc.pstn.route_type]] = routes[loc.pstn.route_id].name
+        return data
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SandboxOrg:
+        return cls(
+            name=data["name"],
+            locations=_by_id(_location_from_json(item) for item in data.get("locations", [])),
+            trunks=_by_id(
+                Trunk(t["name"], t["location"], t.get("trunkType", "REGISTERING"))
+                for t in data.get("trunks", [])
+            ),
+            route_groups=_by_id(RouteGroup(rg["name"]) for rg in data.get("routeGroups", [])),
+            options=_by_id(
+                ConnectionOption(
+                    o["displayName"], o["pstnConnectionType"], list(o["pstnServices"]), o.get("countries")
+                )
+                for o in data.get("connectionOptions", [])
+            ),
+            jobs=_by_id(
+                Job(
+                    j["uuid"],
+                    j["location"],
+                    float(j["created"]),
+                    j["trackingId"],
+                    [JobError(e["description"], int(e["code"]), e["location"]) for e in j.get("errors", [])],
+                )
+                for j in data.get("jobs", [])
+            ),
+        )
+
+    @classmethod
+    def seed(cls) -> SandboxOrg:
+        """The built-in org ("Big Corp") that the README's example plans against."""
+        return cls.from_json(json.loads(data_file("sandbox-org.json").read_text(encoding="utf-8")))
+
+    @classmethod
+    def load(cls, path: Path) -> SandboxOrg:
+        """The org saved at `path`, or the seed when there is no such file."""
+        if not path.exists():
+            return cls.seed()
+        try:
+            return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValueError(
+                f"{path}: not a sandbox state file ({exc!r}); delete it to start afresh"
+            ) from exc
+
+    def save(self, path: Path) -> None:
+        """Write the state atomically: a temporary file beside `path`, then os.replace."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                # One compact line: indenting makes json 6x slower, which a 10,000-location org feels.
+                out.write(json.dumps(self.to_json(), ensure_ascii=False) + "\n")
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def generate(cls, n_locations: int) -> SandboxOrg:
+        """A deterministic big org for benchmarks: `Site-00001`... in US/FR/DE/GB, a trunk per 10 sites.
+
+        Even-numbered sites go through their group's trunk (local gateway), odd ones through "Pure IP
+        Cloud"; route groups and connection options are the seed's. Routing prefixes are unique.
+        """
+        seed = cls.seed()
+        org = cls(name=seed.name, route_groups=seed.route_groups, options=seed.options)
+        local_gateway = next(o for o in seed.options.values() if o.pstn_connection_type == "LOCAL_GATEWAY")
+        cloud = next(o for o in seed.options.values() if o.display_name == "Pure IP Cloud")
+        for i in range(n_locations):
+            country, city, zone, language, number_prefix, outside = _GENERATED_PLACES[
+                i % len(_GENERATED_PLACES)
+            ]
+            name = f"Site-{i + 1:05d}"
+            number = f"{number_prefix}{i:07d}"
+            if i % 10 == 0:
+                trunk = Trunk(f"Trunk-{i // 10 + 1:05d}", name)
+                org.trunks[trunk.id] = trunk
+            pstn = (
+                PstnConnection(local_gateway.id, "TRUNK", trunk.id)
+                if i % 2 == 0
+                else PstnConnection(cloud.id)
+            )
+            location = Location(
+                name=name,
+                address={
+                    "address1": f"{i + 1} Main Street",
+                    "address2": None,
+                    "city": city,
+                    "state": None,
+                    "postalCode": f"{10000 + i % 90000}",
+                    "country": country,
+                },
+                time_zone=zone,
+                preferred_language=language,
+                numbers=[number],
+                details={
+                    "announcementLanguage": language,
+                    "callingLineId": {"name": name, "phoneNumber": number},
+                    "externalCallerIdName": seed.name,
+                    "pAccessNetworkInfo": None,
+                    "outsideDialDigit": outside,
+                    "enforceOutsideDialDigit": False,
+                    "routingPrefix": str(1000 + i),
+                    "chargeNumber": None,
+                },
+                pstn=pstn,
+            )
+            org.locations[location.id] = location
+        return org
+
+
+# country, city, time zone, language, main-number prefix (7 more digits follow), outside dial digit
+_GENERATED_PLACES = (
+    ("US", "Dallas", "America/Chicago", "en_us", "+1214", "9"),
+    ("FR", "Lyon", "Europe/Paris", "fr_fr", "+3347", "0"),
+    ("DE", "Hamburg", "Europe/Berlin", "de_de", "+4940", "0"),
+    ("GB", "Leeds", "Europe/London", "en_gb", "+44113", "9"),
+)
+
+
+def _location_from_json(item: Mapping[str, Any]) -> Location:
+    calling = item.get("calling")
+    details = None
+    if calling is not None:
+        details = {key: calling.get(key) for key in DETAIL_FIELDS}
+        details["enforceOutsideDialDigit"] = bool(calling.get("enforceOutsideDialDigit", False))
+    pstn = None
+    if item.get("pstn") is not None:
+        spec = item["pstn"]
+        pstn = PstnConnection(webex_id("PSTN_CONNECTION", spec["option"]))
+        if "trunk" in spec:
+            pstn = PstnConnection(pstn.option_id, "TRUNK", webex_id("TRUNK", spec["trunk"]))
+        elif "routeGroup" in spec:
+            pstn = PstnConnection(pstn.option_id, "ROUTE_GROUP", webex_id("ROUTE_GROUP", spec["routeGroup"]))
+    return Location(
+        name=item["name"],
+        address=dict(item["address"]),
+        time_zone=item["timeZone"],
+        preferred_language=item.get("preferredLanguage", "en_us"),
+        latitude=item.get("latitude"),
+        longitude=item.get("longitude"),
+        notes=item.get("notes"),
+        numbers=list(item.get("numbers", [])),
+        details=details,
+        pstn=pstn,
+    )

@@ -1,0 +1,102 @@
+"""The sandbox over HTTP: `serve` (blocking, for `wxc-reconcile sandbox serve`) and `ServerThread` (tests)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from types import TracebackType
+
+import uvicorn
+from starlette.applications import Starlette
+
+from reconciler.sandbox.app import create_app
+from reconciler.sandbox.gateway import RecordedRequest
+from reconciler.sandbox.org import SandboxOrg
+from reconciler.sandbox.settings import SandboxSettings
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    state_path: Path | None = None,
+    token: str | None = None,
+    settings: SandboxSettings | None = None,
+) -> None:
+    """Serve the sandbox org (read from `state_path`, else the seed) until interrupted."""
+    org = SandboxOrg.load(state_path) if state_path is not None else SandboxOrg.seed()
+    app = create_app(org, state_path=state_path, token=token, settings=settings)
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+class ServerThread:
+    """The sandbox on 127.0.0.1 at a free port, in a daemon thread; a context manager.
+
+    >>> with ServerThread() as server:
+    ...     httpx.get(f"{server.base_url}/locations", headers={"Authorization": "Bearer x"})
+    """
+
+    def __init__(
+        self,
+        org: SandboxOrg | None = None,
+        *,
+        state_path: Path | None = None,
+        token: str | None = None,
+        settings: SandboxSettings | None = None,
+        startup_timeout: float = 10.0,
+    ) -> None:
+        self.app: Starlette = create_app(
+            org if org is not None else SandboxOrg.seed(),
+            state_path=state_path,
+            token=token,
+            settings=settings,
+        )
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="sandbox-server", daemon=True)
+        self._startup_timeout = startup_timeout
+        self.port = 0
+
+    @property
+    def base_url(self) -> str:
+        """e.g. http://127.0.0.1:54321/v1"""
+        if not self.port:
+            raise RuntimeError("the sandbox server is not running")
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def org(self) -> SandboxOrg:
+        org: SandboxOrg = self.app.state.org
+        return org
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        requests: list[RecordedRequest] = self.app.state.requests
+        return requests
+
+    def start(self) -> ServerThread:
+        self._thread.start()
+        deadline = time.monotonic() + self._startup_timeout
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError("the sandbox server failed to start")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"the sandbox server did not start within {self._startup_timeout} s")
+            time.sleep(0.005)
+        self.port = self._server.servers[0].sockets[0].getsockname()[1]
+        return self
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+        self.port = 0
+
+    def __enter__(self) -> ServerThread:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
