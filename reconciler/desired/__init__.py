@@ -1,0 +1,58 @@
+"""The desired state: YAML files loaded with positions, validated (schema + rules), as plain data.
+
+`load_desired(paths)` is the whole stage: it returns a `DesiredState`, or raises `InvalidInput` carrying
+every error found in every file, each printed as `file:line:col: message`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from reconciler.desired import rules, schema
+from reconciler.desired.build import build_state
+from reconciler.desired.loader import load_documents
+from reconciler.desired.merge import defaults_of, merged_locations
+from reconciler.desired.model import (
+    DETAIL_FIELDS,
+    SETTABLE_PSTN_TYPES,
+    UNSETTABLE_PSTN_TYPES,
+    DesiredLocation,
+    DesiredPstn,
+    DesiredState,
+    InputError,
+    InvalidInput,
+    Position,
+)
+
+__all__ = [
+    "DETAIL_FIELDS",
+    "SETTABLE_PSTN_TYPES",
+    "UNSETTABLE_PSTN_TYPES",
+    "DesiredLocation",
+    "DesiredPstn",
+    "DesiredState",
+    "InputError",
+    "InvalidInput",
+    "Position",
+    "load_desired",
+]
+
+
+def load_desired(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str]) -> DesiredState:
+    """Load, validate and merge the desired-state files at `paths` (files or directories).
+
+    Raises `InvalidInput` with every error found across all files, sorted by position.
+    """
+    if isinstance(paths, str | os.PathLike):
+        paths = [paths]
+    if not paths:
+        raise InvalidInput([InputError(Position("<command line>"), "no desired-state files given")])
+    documents, errors = load_documents(paths)
+    for document in documents:
+        errors.extend(schema.validate(document))
+    locations = merged_locations(documents)
+    errors.extend(rules.check(locations, [defaults_of(document) for document in documents]))
+    if errors:
+        raise InvalidInput(list(dict.fromkeys(errors)))
+    return build_state(locations, [document.path for document in documents])

@@ -1,0 +1,56 @@
+"""What the checks know about the file's fields: their formats, and how to name fields and values."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+# Fields whose value is a string of digits, and fields holding an E.164 number: YAML reads them as
+# numbers when they are written unquoted, so the messages show the quoted form.
+DIGIT_FIELDS = frozenset({"outsideDialDigit", "routingPrefix"})
+E164_FIELDS = frozenset({"chargeNumber", "callingLineId.phoneNumber"})
+
+ROUTING_PREFIX = re.compile(r"^[0-9]{2,7}$")
+OUTSIDE_DIAL_DIGIT = re.compile(r"^[0-9]$")
+E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+ANNOUNCEMENT_LANGUAGE = re.compile(r"^[a-z]{2,3}_[a-z]{2}$")
+NAME_MAX_LENGTH = 80
+
+
+def field_label(path: Sequence[str | int]) -> str:
+    """A field's name for messages: the dotted path inside its location or `defaults` block.
+
+    ("locations", 3, "callingLineId", "phoneNumber") -> "callingLineId.phoneNumber";
+    ("defaults", "pstn") -> "pstn"; ("locations", 3) -> "locations[3]".
+    """
+    steps = tuple(path)
+    if len(steps) >= 3 and steps[0] == "locations" and isinstance(steps[1], int):
+        steps = steps[2:]
+    elif len(steps) >= 2 and steps[0] == "defaults":
+        steps = steps[1:]
+    label = ""
+    for step in steps:
+        if isinstance(step, int):
+            label += f"[{step}]"
+        else:
+            label += f".{step}" if label else str(step)
+    return label
+
+
+def describe(value: Any) -> str:
+    """A value as a message mentions it: `null`, `true`, `the number 9`, `the string "x"`, `a list`."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    if isinstance(value, str):
+        return f"the string {json.dumps(value, ensure_ascii=False)}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"a {type(value).__name__}"

@@ -1,0 +1,326 @@
+"""Reading desired-state files: paths as the user gave them to parsed YAML documents with positions.
+
+ruamel.yaml's round-trip loader keeps the line and column of every key and item (`.lc`), which is what
+lets every later error point at the place the user wrote. Every problem reading a file (missing,
+unreadable, not UTF-8, not YAML, empty, not a mapping, several documents, duplicate keys) becomes an
+`InputError`; nothing here raises for bad input.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import TaggedScalar
+from ruamel.yaml.composer import ComposerError
+from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.scalarbool import ScalarBoolean
+
+from reconciler.desired.model import InputError, Position
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+# A key or an index on the way from a document's root to one of its nodes.
+PathStep = str | int
+JsonPath = tuple[PathStep, ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    """One parsed desired-state file.
+
+    `data` is ruamel's round-trip tree (always a mapping here), used for positions; `plain` is the same
+    data as plain Python (dict, list, str, int, float, bool, None), used for validation and the model;
+    `lines` is the raw text, used for hints that quote what the user wrote.
+    """
+
+    path: str
+    data: Any
+    lines: tuple[str, ...]
+    plain: dict[Any, Any]
+
+
+def load_documents(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Document], list[InputError]]:
+    """Parse every file the paths name (directories expanded); return the documents and every error."""
+    files, errors = expand_paths(paths)
+    documents: list[Document] = []
+    for file in files:
+        document, file_errors = load_file(file)
+        errors.extend(file_errors)
+        if document is not None:
+            documents.append(document)
+    return documents, errors
+
+
+def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[str], list[InputError]]:
+    """The files to read, as the user spelled them; a directory means every YAML file below it.
+
+    Files below a directory are sorted; hidden files and directories (`.git`, `.github`) are skipped.
+    A file named twice (directly, or through a directory) is read once, under its first spelling.
+    """
+    files: list[str] = []
+    errors: list[InputError] = []
+    seen: set[str] = set()
+    for given in paths:
+        text = os.fspath(given)
+        if text == "":
+            errors.append(InputError(Position("''"), "empty path"))
+            continue
+        if os.path.isdir(text):
+            found, walk_errors = _yaml_files_below(text)
+            errors.extend(walk_errors)
+            if not found and not walk_errors:
+                errors.append(InputError(Position(text), "no YAML files (*.yaml, *.yml) in this directory"))
+        elif os.path.exists(text):
+            found = [text]
+        else:
+            errors.append(InputError(Position(text), "no such file or directory"))
+            continue
+        for file in found:
+            identity = os.path.realpath(file)
+            if identity not in seen:
+                seen.add(identity)
+                files.append(file)
+    return files, errors
+
+
+def _yaml_files_below(top: str) -> tuple[list[str], list[InputError]]:
+    errors: list[InputError] = []
+
+    def on_error(error: OSError) -> None:
+        errors.append(InputError(Position(error.filename or top), f"cannot read directory: {error.strerror}"))
+
+    found: list[tuple[tuple[str, ...], str]] = []
+    for directory, subdirectories, names in os.walk(top, onerror=on_error):
+        subdirectories[:] = [d for d in subdirectories if not d.startswith(".")]
+        relative = Path(os.path.relpath(directory, top)).parts
+        relative = () if relative == (".",) else relative
+        for name in names:
+            if name.endswith(YAML_SUFFIXES) and not name.startswith("."):
+                parts = (*relative, name)
+                found.append((parts, os.path.join(top, *parts)))
+    return [path for _, path in sorted(found)], errors
+
+
+def load_file(path: str) -> tuple[Document | None, list[InputError]]:
+    """Read and parse one file; the document is None when the file can't be used at all."""
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as error:
+        return None, [InputError(Position(path), f"cannot read file: {error.strerror or error}")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        return None, [_not_utf8(path, raw, error)]
+    data, errors = _parse(path, text)
+    if data is None:
+        if errors:  # not YAML: nothing was parsed
+            return None, errors
+        message = "the file is empty; expected a mapping with 'version' and 'locations'"
+        return None, [InputError(_first_content(path, text), message)]
+    if not isinstance(data, dict):
+        message = f"the file must hold a mapping with 'version' and 'locations', not {_kind(data)}"
+        return None, [*errors, InputError(_root_position(path, data, text), message)]
+    lines = tuple(text.splitlines())
+    return Document(path=path, data=data, lines=lines, plain=to_plain(data)), errors
+
+
+def _not_utf8(path: str, raw: bytes, error: UnicodeDecodeError) -> InputError:
+    line_start = raw.rfind(b"\n", 0, error.start) + 1
+    line = raw.count(b"\n", 0, error.start) + 1
+    col = len(raw[line_start : error.start].decode("utf-8", errors="replace")) + 1
+    byte = raw[error.start]
+    return InputError(Position(path, line, col), f"the file is not valid UTF-8 (byte 0x{byte:02x})")
+
+
+def _new_yaml(*, allow_duplicate_keys: bool = False) -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = allow_duplicate_keys
+    return yaml
+
+
+def _parse(path: str, text: str) -> tuple[Any, list[InputError]]:
+    try:
+        return _new_yaml().load(text), []
+    except DuplicateKeyError:
+        # Report every duplicate key, then carry on with the first value of each so that the rest of
+        # the file is still checked.
+        errors = _duplicate_keys(path, _new_yaml().compose(text))
+        return _new_yaml(allow_duplicate_keys=True).load(text), errors
+    except MarkedYAMLError as error:
+        return None, [_syntax_error(path, error)]
+    except YAMLError as error:
+        return None, [InputError(Position(path), f"invalid YAML: {error}")]
+    except RecursionError:
+        return None, [InputError(Position(path), "invalid YAML: nested too deeply")]
+    except (ValueError, TypeError, ArithmeticError) as error:
+        # ruamel raises these without a position for values its tags can't make, e.g. `!!int abc`
+        return None, [InputError(Position(path), f"invalid YAML: {error}")]
+
+
+def _syntax_error(path: str, error: MarkedYAMLError) -> InputError:
+    mark = error.problem_mark or error.context_mark
+    position = Position(path, mark.line + 1, mark.column + 1) if mark is not None else Position(path)
+    problem = (error.problem or str(error)).strip()
+    if isinstance(error, ComposerError) and "another document" in problem:
+        return InputError(position, "only one YAML document per file is supported; a second one starts here")
+    message = f"invalid YAML: {problem}"
+    context_mark = error.context_mark
+    if error.context and context_mark is not None:
+        where = f"{context_mark.line + 1}:{context_mark.column + 1}"
+        message += f" ({error.context.strip()} at {where})"
+    return InputError(position, message)
+
+
+def _duplicate_keys(path: str, root: Node | None) -> list[InputError]:
+    errors: list[InputError] = []
+    stack: list[Node] = [root] if root is not None else []
+    visited: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        if isinstance(node, MappingNode):
+            first: dict[tuple[str, str], Node] = {}  # (tag, text): `1` and `"1"` are different keys
+            for key, value in node.value:
+                stack.append(value)
+                if not isinstance(key, ScalarNode) or key.tag == "tag:yaml.org,2002:merge":
+                    continue
+                identity = (str(key.tag), key.value)
+                if identity in first:
+                    original = first[identity].start_mark
+                    mark = key.start_mark
+                    message = (
+                        f"duplicate key '{key.value}' "
+                        f"(first written at line {original.line + 1}, column {original.column + 1})"
+                    )
+                    errors.append(InputError(Position(path, mark.line + 1, mark.column + 1), message))
+                else:
+                    first[identity] = key
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+    return errors
+
+
+def _first_content(path: str, text: str) -> Position:
+    """The first line that is not blank, a comment or a directive (1:1 when there is none)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.lstrip()
+        if stripped and not stripped.startswith(("#", "%", "---")):
+            return Position(path, number, len(line) - len(stripped) + 1)
+    return Position(path)
+
+
+def _root_position(path: str, data: Any, text: str) -> Position:
+    lc = getattr(data, "lc", None)
+    if lc is not None and lc.line is not None:
+        return Position(path, lc.line + 1, lc.col + 1)
+    return _first_content(path, text)
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    return "a single value"
+
+
+def to_plain(node: Any) -> Any:
+    """ruamel's round-trip types (CommentedMap, ScalarInt, ScalarBoolean, ...) as plain Python values."""
+    kind = type(node)
+    if kind is str or kind is bool or kind is int or node is None or kind is float:
+        return node
+    if isinstance(node, dict):
+        return {(str(k) if isinstance(k, str) else k): to_plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [to_plain(item) for item in node]
+    if isinstance(node, str):
+        return str(node)
+    if isinstance(node, ScalarBoolean):
+        return bool(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, TaggedScalar):
+        return str(node.value)
+    return node
+
+
+def position_at(document: Document, path: Sequence[PathStep], *, key: bool = False) -> Position:
+    """Where the node at `path` (keys and list indexes from the root) was written.
+
+    The value's position, or with `key=True` the position of the last key itself. When the path leads
+    nowhere (a missing key, a wrong type on the way), the closest parent that exists.
+    """
+    return position_in(document, document.data, path, key=key)
+
+
+def position_in(document: Document, node: Any, path: Sequence[PathStep], *, key: bool = False) -> Position:
+    """As `position_at`, with `path` taken from `node`, a mapping or list inside `document.data`."""
+    start = node
+    place: Any = None  # ruamel's `.lc.data` entry: [line, col] of an item, [key line, key col,
+    line = col = -1  # value line, value col] of a key; 0-based
+    last = len(path) - 1
+    try:
+        for depth, step in enumerate(path):
+            if isinstance(node, dict):
+                place = _places(node).get(step)
+                if place is None:
+                    break
+                child = node[step]
+                if (depth == last and key) or (child is None and place[2] != place[0]):
+                    # The key itself; also for an empty value (`field:` and nothing after it), which
+                    # ruamel places on the next token, possibly lines away.
+                    line, col = place[0], place[1]
+                else:
+                    line, col = place[2], place[3]
+            elif isinstance(node, list) and type(step) is int and 0 <= step < len(node):
+                line, col = _places(node)[step]
+                child = node[step]
+            else:
+                break
+            node = child
+    except (KeyError, IndexError, TypeError, AttributeError):
+        pass
+    if line < 0:
+        line, col = _start(start)
+    return Position(document.path, line + 1, col + 1)
+
+
+def _places(node: Any) -> Any:
+    """ruamel's record of where a mapping's keys and values, or a list's items, were written."""
+    return node.lc.data or {}
+
+
+def _start(node: Any) -> tuple[int, int]:
+    lc = getattr(node, "lc", None)
+    if lc is None or lc.line is None:
+        return 0, 0
+    return int(lc.line), int(lc.col)
+
+
+_PLAIN_TOKEN = re.compile(r"[^\s,\[\]{}]+")
+
+
+def source_text(document: Document, position: Position) -> str | None:
+    """The scalar written at `position`, exactly as in the file (for hints such as `write it quoted`)."""
+    if position.file != document.path or not 0 < position.line <= len(document.lines):
+        return None
+    match = _PLAIN_TOKEN.match(document.lines[position.line - 1], position.col - 1)
+    return match.group(0) if match else None
+
+
+def quoted(text: str) -> str:
+    """`text` as a double-quoted YAML scalar."""
+    return json.dumps(text, ensure_ascii=False)

@@ -1,0 +1,210 @@
+"""Semantic rules: what JSON Schema cannot say well, each a small function with its own message.
+
+Field rules run on every location after the merge with `defaults` (so a bad defaulted value is reported
+at the `defaults` entry) and on each `defaults` block itself (so it is checked even when no location
+uses it); the caller drops repeats of the same message at the same place. A rule looks only at values
+of the right type: a wrong type is the schema's to report.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from reconciler.desired.fields import (
+    ANNOUNCEMENT_LANGUAGE,
+    E164,
+    NAME_MAX_LENGTH,
+    OUTSIDE_DIAL_DIGIT,
+    ROUTING_PREFIX,
+)
+from reconciler.desired.loader import quoted
+from reconciler.desired.merge import FieldSet
+from reconciler.desired.model import SETTABLE_PSTN_TYPES, UNSETTABLE_PSTN_TYPES, InputError
+
+Rule = Callable[[FieldSet], list[InputError]]
+
+# For each PSTN type that can be set: the fields that pick its route, of which exactly one is needed.
+PSTN_CHOICES: dict[str, tuple[str, str]] = {
+    "LOCAL_GATEWAY": ("trunk", "routeGroup"),
+    "NON_INTEGRATED_CCP": ("provider", "connectionId"),
+}
+PSTN_TARGETS = frozenset(field for pair in PSTN_CHOICES.values() for field in pair)
+
+
+def check(locations: list[FieldSet], defaults: list[FieldSet]) -> list[InputError]:
+    """Every semantic error in the merged locations and the defaults blocks."""
+    errors: list[InputError] = []
+    for fields in (*defaults, *locations):
+        for rule in FIELD_RULES:
+            errors.extend(rule(fields))
+    for location in locations:
+        errors.extend(location_name(location))
+    errors.extend(unique_names(locations))
+    errors.extend(unique_routing_prefixes(locations))
+    return errors
+
+
+def _string(fields: FieldSet, name: str) -> str | None:
+    value = fields.fields.get(name)
+    return value if isinstance(value, str) else None
+
+
+def location_name(location: FieldSet) -> list[InputError]:
+    """A location's name is 1 to 80 characters."""
+    name = _string(location, "name")
+    if name is None:
+        return []
+    if not name:
+        return [InputError(location.position("name"), "location name must not be empty")]
+    if len(name) > NAME_MAX_LENGTH:
+        message = f"location name must be at most {NAME_MAX_LENGTH} characters; this one has {len(name)}"
+        return [InputError(location.position("name"), message)]
+    return []
+
+
+def unique_names(locations: list[FieldSet]) -> list[InputError]:
+    """A location is defined once across all files; the second definition names the first."""
+    errors: list[InputError] = []
+    first: dict[str, FieldSet] = {}
+    for location in locations:
+        name = _string(location, "name")
+        if name is None:
+            continue
+        if name in first:
+            message = f"location '{name}' is defined twice; first defined at {first[name].position('name')}"
+            errors.append(InputError(location.position("name"), message))
+        else:
+            first[name] = location
+    return errors
+
+
+def pstn(fields: FieldSet) -> list[InputError]:
+    """The PSTN type can be set through the API, and exactly the fields that type takes are given."""
+    value = fields.fields.get("pstn")
+    if not isinstance(value, dict) or not isinstance(value.get("type"), str):
+        return []
+    kind = value["type"]
+    if kind in UNSETTABLE_PSTN_TYPES:
+        message = (
+            f"pstn type {kind} cannot be set through the Webex API; "
+            "set it in Control Hub and leave `pstn` unmanaged"
+        )
+        return [InputError(fields.position("pstn", "type"), message)]
+    if kind not in SETTABLE_PSTN_TYPES:
+        return []  # not one of the enum's values: the schema said so
+    choices = PSTN_CHOICES[kind]
+    either = f"'{choices[0]}' or '{choices[1]}'"
+    errors: list[InputError] = []
+    for other in value:
+        if other in PSTN_TARGETS and other not in choices:
+            message = f"'{other}' does not apply to pstn type {kind}, which takes {either}"
+            errors.append(InputError(fields.position("pstn", other, key=True), message))
+    given = [name for name in value if name in choices]
+    if not given:
+        message = f"pstn type {kind} needs exactly one of {either}"
+        errors.append(InputError(fields.position("pstn", key=True), message))
+    elif len(given) > 1:
+        message = f"pstn type {kind} takes exactly one of {either}, not both"
+        errors.append(InputError(fields.position("pstn", given[1], key=True), message))
+    return errors
+
+
+def routing_prefix(fields: FieldSet) -> list[InputError]:
+    """`routingPrefix` is 2 to 7 digits (null clears it)."""
+    value = _string(fields, "routingPrefix")
+    if value is None or ROUTING_PREFIX.fullmatch(value):
+        return []
+    message = f'routingPrefix must be 2 to 7 digits, e.g. "212", not {quoted(value)}'
+    return [InputError(fields.position("routingPrefix"), message)]
+
+
+def unique_routing_prefixes(locations: list[FieldSet]) -> list[InputError]:
+    """No two locations share a routing prefix (null is not a prefix)."""
+    errors: list[InputError] = []
+    first: dict[str, FieldSet] = {}
+    for location in locations:
+        prefix = _string(location, "routingPrefix")
+        if prefix is None:
+            continue
+        if prefix not in first:
+            first[prefix] = location
+            continue
+        here = location.position("routingPrefix")
+        there = first[prefix].position("routingPrefix")
+        if here == there:
+            message = (
+                f"routingPrefix {quoted(prefix)} in defaults would be given to every location, "
+                "but each location needs its own"
+            )
+        else:
+            owner = _string(first[prefix], "name")
+            who = f"location '{owner}'" if owner is not None else "another location"
+            message = f"routingPrefix {quoted(prefix)} is already used by {who} at {there}"
+        errors.append(InputError(here, message))
+    return errors
+
+
+def outside_dial_digit(fields: FieldSet) -> list[InputError]:
+    """`outsideDialDigit` is one digit (null clears it)."""
+    value = _string(fields, "outsideDialDigit")
+    if value is None or OUTSIDE_DIAL_DIGIT.fullmatch(value):
+        return []
+    message = f'outsideDialDigit must be a single digit, e.g. "9", not {quoted(value)}'
+    return [InputError(fields.position("outsideDialDigit"), message)]
+
+
+def _e164(fields: FieldSet, label: str, value: Any, *path: str) -> list[InputError]:
+    if not isinstance(value, str) or E164.fullmatch(value):
+        return []
+    message = (
+        f'{label} must be an E.164 number: "+" and 7 to 15 digits, e.g. "+14158952369", not {quoted(value)}'
+    )
+    cleaned = re.sub(r"[\s().-]", "", value)
+    if not cleaned.startswith("+") and E164.fullmatch("+" + cleaned):
+        cleaned = "+" + cleaned
+    if cleaned != value and E164.fullmatch(cleaned):
+        message += f"; write {quoted(cleaned)}"
+    return [InputError(fields.position(*path), message)]
+
+
+def charge_number(fields: FieldSet) -> list[InputError]:
+    """`chargeNumber` is an E.164 number (null clears it)."""
+    return _e164(fields, "chargeNumber", fields.fields.get("chargeNumber"), "chargeNumber")
+
+
+def calling_line_id_number(fields: FieldSet) -> list[InputError]:
+    """`callingLineId.phoneNumber` is an E.164 number."""
+    calling_line_id = fields.fields.get("callingLineId")
+    if not isinstance(calling_line_id, dict):
+        return []
+    value = calling_line_id.get("phoneNumber")
+    return _e164(fields, "callingLineId.phoneNumber", value, "callingLineId", "phoneNumber")
+
+
+def announcement_language(fields: FieldSet) -> list[InputError]:
+    """`announcementLanguage` is a lower-case code like en_us (the API rejects en_US)."""
+    value = _string(fields, "announcementLanguage")
+    if value is None or ANNOUNCEMENT_LANGUAGE.fullmatch(value):
+        return []
+    if ANNOUNCEMENT_LANGUAGE.fullmatch(value.lower()):
+        message = (
+            f"announcementLanguage must be lower-case: write {quoted(value.lower())}, not {quoted(value)}"
+        )
+    else:
+        message = (
+            'announcementLanguage must be a lower-case language_country code such as "en_us" or "fr_fr", '
+            f"not {quoted(value)}"
+        )
+    return [InputError(fields.position("announcementLanguage"), message)]
+
+
+FIELD_RULES: tuple[Rule, ...] = (
+    pstn,
+    routing_prefix,
+    outside_dial_digit,
+    charge_number,
+    calling_line_id_number,
+    announcement_language,
+)

@@ -1,0 +1,230 @@
+"""JSON Schema validation of a desired-state document, with clear messages at the offending place.
+
+The schema (`schemas/locations.schema.json`) is what editors use for completion and help. Its `pattern`
+keywords and the length limits of `name` are there for editors only: the semantic rules (rules.py)
+report those problems with a better message, so the errors jsonschema gives for them are dropped here
+and every problem is reported once.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import functools
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from reconciler.desired.fields import DIGIT_FIELDS, E164_FIELDS, describe, field_label
+from reconciler.desired.loader import Document, JsonPath, position_at, quoted, source_text
+from reconciler.desired.model import InputError
+from reconciler.desired.quickcheck import Check, compile_check
+from reconciler.resources import data_file
+
+SCHEMA_FILE = "locations.schema.json"
+
+
+@functools.cache
+def load_schema() -> dict[str, Any]:
+    """The desired-state JSON Schema, as shipped."""
+    schema: dict[str, Any] = json.loads(data_file(SCHEMA_FILE).read_text(encoding="utf-8"))
+    return schema
+
+
+@dataclass(frozen=True)
+class _Validators:
+    """Everything compiled from the schema, once per process."""
+
+    document: Draft202012Validator  # the whole schema
+    top: Draft202012Validator  # the schema without looking inside `locations` items
+    location: Draft202012Validator  # one `locations` item
+    quick_document: Check
+    quick_location: Check
+
+
+@functools.cache
+def _validators() -> _Validators:
+    schema = load_schema()
+    top = copy.deepcopy(schema)
+    top["properties"]["locations"].pop("items", None)
+    location = {"$defs": schema["$defs"], "$ref": "#/$defs/location"}
+    return _Validators(
+        document=Draft202012Validator(schema),
+        top=Draft202012Validator(top),
+        location=Draft202012Validator(location),
+        quick_document=compile_check(schema),
+        quick_location=compile_check(location),
+    )
+
+
+def validate(document: Document) -> list[InputError]:
+    """Every schema error in `document`, as messages at the place each was written."""
+    errors: list[InputError] = []
+    for path, error in _schema_errors(document.plain):
+        errors.extend(_describe(document, path, error))
+    return errors
+
+
+def _schema_errors(instance: Any) -> Iterator[tuple[JsonPath, ValidationError]]:
+    """(absolute path, error) for every schema error; jsonschema only sees what the quick check doubts."""
+    validators = _validators()
+    if validators.quick_document(instance):
+        return
+    locations = instance.get("locations") if isinstance(instance, dict) else None
+    if not isinstance(locations, list):
+        for error in validators.document.iter_errors(instance):
+            yield tuple(error.absolute_path), error
+        return
+    for error in validators.top.iter_errors(instance):
+        yield tuple(error.absolute_path), error
+    for index, item in enumerate(locations):
+        if not validators.quick_location(item):
+            for error in validators.location.iter_errors(item):
+                yield ("locations", index, *error.absolute_path), error
+
+
+# (keyword, field) problems that rules.py reports with a clearer message: the schema has these for
+# editors, and its own error for them is dropped so that each problem is reported once.
+OWNED_BY_RULES = frozenset(
+    {
+        ("pattern", "routingPrefix"),
+        ("pattern", "outsideDialDigit"),
+        ("pattern", "chargeNumber"),
+        ("pattern", "callingLineId.phoneNumber"),
+        ("pattern", "announcementLanguage"),
+        ("minLength", "name"),
+        ("maxLength", "name"),
+    }
+)
+
+
+def _owned_by_rules(path: JsonPath, keyword: str) -> bool:
+    return (keyword, field_label(path)) in OWNED_BY_RULES and path[0] in ("locations", "defaults")
+
+
+def _describe(document: Document, path: JsonPath, error: ValidationError) -> list[InputError]:
+    if error.context:
+        # A oneOf/anyOf failed: jsonschema's best_match descends to the most specific alternative's
+        # error (unless the alternatives are equally relevant, when the oneOf's own error stays).
+        base = path[: len(path) - len(error.absolute_path)]
+        error = best_match([error])
+        path = (*base, *error.absolute_path)
+    keyword = str(error.validator)
+    if _owned_by_rules(path, keyword):
+        return []
+    label = field_label(path)
+    value: Any = error.instance
+    expected: Any = error.validator_value
+    if keyword == "additionalProperties":
+        return _unknown_fields(document, path, error)
+    if keyword == "required":
+        return _missing_fields(document, path, error)
+    if keyword == "type":
+        message = _wrong_type(document, path, error)
+    elif keyword == "const":
+        message = f"{label} must be {json.dumps(expected)}, not {describe(value)}"
+    elif keyword == "enum":
+        message = _not_in_enum(label, value, list(expected))
+    elif keyword == "minLength" and expected == 1:
+        message = f"{label} must not be empty"
+    elif keyword == "minProperties" and expected == 1 and isinstance(error.schema, dict):
+        fields = " or ".join(error.schema.get("properties", {}))
+        message = f"{label} must not be empty: give {fields} (or leave {label} out)"
+    else:
+        message = f"{label or 'the file'}: {error.message}"
+    return [InputError(position_at(document, path), message)]
+
+
+def _container(path: JsonPath) -> str:
+    """' in pstn' for a nested object; nothing for the file itself or a location."""
+    if not path or (len(path) == 2 and path[0] == "locations"):
+        return ""
+    return f" in {field_label(path)}"
+
+
+def _unknown_fields(document: Document, path: JsonPath, error: ValidationError) -> list[InputError]:
+    object_schema: Any = error.schema
+    instance: Any = error.instance
+    allowed = [str(name) for name in object_schema.get("properties", {})]
+    errors = []
+    for key in instance:
+        if key in allowed:
+            continue
+        position = position_at(document, (*path, key), key=True)
+        if key == "name" and path == ("defaults",):
+            message = "'name' cannot be set in defaults; each location names itself"
+            errors.append(InputError(position, message))
+            continue
+        hint = ""
+        close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+        if not close:
+            close = [name for name in allowed if name.lower() == str(key).lower()]
+        if close:
+            hint = f"; did you mean '{close[0]}'?"
+        message = f"unknown field '{key}'{_container(path)}{hint} (allowed: {', '.join(allowed)})"
+        errors.append(InputError(position, message))
+    return errors
+
+
+def _missing_fields(document: Document, path: JsonPath, error: ValidationError) -> list[InputError]:
+    position = position_at(document, path, key=True)
+    where = _container(path)
+    if len(path) == 2 and path[0] == "locations":
+        where = " in this location"
+    required: Any = error.validator_value
+    instance: Any = error.instance
+    return [
+        InputError(position, f"missing required field '{name}'{where}")
+        for name in required
+        if name not in instance
+    ]
+
+
+_TYPE_NAMES = {
+    "string": "a string",
+    "null": "null",
+    "boolean": "true or false",
+    "object": "a mapping",
+    "array": "a list",
+    "integer": "an integer",
+    "number": "a number",
+}
+
+
+def _wrong_type(document: Document, path: JsonPath, error: ValidationError) -> str:
+    label = field_label(path) or "the file"
+    types: Any = error.validator_value
+    expected: list[str] = [types] if isinstance(types, str) else list(types)
+    value: Any = error.instance
+    if "string" in expected and isinstance(value, int | float) and path and isinstance(path[-1], str):
+        # YAML read a number (or true/false) where text was meant: show the text, quoted.
+        written = source_text(document, position_at(document, path))
+        if written is not None:
+            if label in DIGIT_FIELDS:
+                kind = "a string of digits"
+            elif label in E164_FIELDS:
+                kind = "an E.164 number written as a string"
+            else:
+                kind = "a string"
+            return f"{label} must be {kind}; write it quoted: {path[-1]}: {quoted(written)}"
+    wanted = " or ".join(_TYPE_NAMES.get(str(name), str(name)) for name in expected)
+    if len(path) == 2 and path[0] == "locations":
+        return f"a location must be a mapping with at least 'name', not {describe(value)}"
+    if label == "locations" and value is None:
+        return f"locations must be {wanted}, not null (write `locations: []` for none)"
+    if value is None and len(path) >= 2 and path[0] in ("locations", "defaults"):
+        return f"{label} cannot be null (it cannot be cleared): give {wanted}, or leave it out"
+    return f"{label} must be {wanted}, not {describe(value)}"
+
+
+def _not_in_enum(label: str, value: Any, options: list[Any]) -> str:
+    message = f"{label} must be one of {', '.join(str(o) for o in options)}, not {describe(value)}"
+    if isinstance(value, str):
+        same = [o for o in options if isinstance(o, str) and o.lower() == value.strip().lower()]
+        if same:
+            message += f"; did you mean {same[0]}?"
+    return message
