@@ -1,0 +1,156 @@
+"""Pure: the ordered steps that take the org from its current state to the desired one.
+
+Per location: (1) the PSTN connection PUT, if it differs; (2) the location-details PUT with only the
+changed fields (`callingLineId` whole), never `connection`. A plan is plain data and round-trips
+through JSON, so it can be shown, saved and executed the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from reconciler.desired.model import DesiredLocation, DesiredState, InputError, InvalidInput
+from reconciler.diff import FieldChange, diff_details, diff_pstn, project
+from reconciler.resolve import check_against_org, pstn_body
+from reconciler.state import CurrentState, LocationState
+from reconciler.webex.api import details_path, pstn_connection_path
+
+FORMAT_VERSION = 1
+StepKind = Literal["pstn", "details"]
+
+
+@dataclass(frozen=True)
+class Step:
+    location: str
+    location_id: str
+    kind: StepKind
+    method: str
+    path: str
+    body: Mapping[str, Any]
+    changes: tuple[FieldChange, ...]
+
+    @property
+    def starts_job(self) -> bool:
+        """A routing-prefix change starts an org-wide job; only one may run at a time."""
+        return self.kind == "details" and "routingPrefix" in self.body
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "location": self.location,
+            "locationId": self.location_id,
+            "kind": self.kind,
+            "method": self.method,
+            "path": self.path,
+            "body": dict(self.body),
+            "changes": [c.to_dict() for c in self.changes],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Step:
+        kind: StepKind = "pstn" if data["kind"] == "pstn" else "details"
+        return cls(
+            location=str(data["location"]),
+            location_id=str(data["locationId"]),
+            kind=kind,
+            method=str(data["method"]),
+            path=str(data["path"]),
+            body=dict(data["body"]),
+            changes=tuple(FieldChange.from_dict(c) for c in data.get("changes", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Plan:
+    steps: tuple[Step, ...]
+    unchanged: tuple[str, ...] = ()  # managed locations already as desired
+
+    @property
+    def changed_locations(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(step.location for step in self.steps))
+
+    @property
+    def field_count(self) -> int:
+        return sum(len(step.changes) for step in self.steps)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "formatVersion": FORMAT_VERSION,
+            "summary": {
+                "locationsChanged": len(self.changed_locations),
+                "locationsUnchanged": len(self.unchanged),
+                "steps": len(self.steps),
+                "fields": self.field_count,
+            },
+            "steps": [step.to_dict() for step in self.steps],
+            "unchanged": list(self.unchanged),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Plan:
+        return cls(
+            steps=tuple(Step.from_dict(s) for s in data.get("steps", ())),
+            unchanged=tuple(str(n) for n in data.get("unchanged", ())),
+        )
+
+
+def make_plan(desired: DesiredState, current: CurrentState) -> Plan:
+    """The plan for `desired` against `current`; InvalidInput if the org cannot satisfy it."""
+    problems = check_against_org(desired, current)
+    errors = [error for found in problems.values() for error in found]
+    steps: list[Step] = []
+    unchanged: list[str] = []
+    for loc in desired.locations:
+        state = current.locations.get(loc.name)
+        if state is None or loc.name in problems:
+            continue  # its errors are reported; its steps could not be built
+        location_steps = _location_steps(loc, state, current, errors)
+        steps.extend(location_steps)
+        if not location_steps:
+            unchanged.append(loc.name)
+    if errors:
+        raise InvalidInput(errors)
+    return Plan(tuple(steps), tuple(unchanged))
+
+
+def _location_steps(
+    loc: DesiredLocation, state: LocationState, current: CurrentState, errors: list[InputError]
+) -> list[Step]:
+    steps: list[Step] = []
+    if loc.pstn is not None and state.pstn is not None:
+        changes = diff_pstn(loc.pstn, state.pstn, current.route_names)
+        if changes:
+            body = pstn_body(loc, loc.pstn, state, current)
+            if isinstance(body, InputError):
+                errors.append(body)
+            else:
+                steps.append(_step(state, "pstn", pstn_connection_path(state.id), body, changes))
+    if loc.details and state.details is not None:
+        changes = diff_details(loc.details, state.details)
+        if changes:
+            body = details_body(loc.details, state.details, changes)
+            steps.append(_step(state, "details", details_path(state.id), body, changes))
+    return steps
+
+
+def details_body(
+    desired: Mapping[str, Any], current: Mapping[str, Any], changes: tuple[FieldChange, ...]
+) -> dict[str, Any]:
+    """Only the changed fields; `callingLineId` whole, because the API wants the number with the name."""
+    body: dict[str, Any] = {}
+    for change in changes:
+        field = change.field.split(".")[0]
+        if field == "callingLineId":
+            live = current.get("callingLineId")
+            whole = project(live, {"name": None, "phoneNumber": None}) if isinstance(live, Mapping) else {}
+            body[field] = {**{k: v for k, v in whole.items() if v is not None}, **desired[field]}
+        else:
+            body[field] = desired[field]
+    return body
+
+
+def _step(
+    state: LocationState, kind: StepKind, path: str, body: Mapping[str, Any], changes: tuple[FieldChange, ...]
+) -> Step:
+    return Step(state.name, state.id, kind, "PUT", path, body, changes)

@@ -1,0 +1,158 @@
+"""apply.py against the real simulator, in-process (httpx.ASGITransport), with a clock the test moves."""
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+
+from reconciler.apply import ApplyReport, apply_plan
+from reconciler.desired.model import DesiredLocation, DesiredPstn, DesiredState, Position
+from reconciler.jobs import JobPolling
+from reconciler.plan import Plan, Step, make_plan
+from reconciler.sandbox import SandboxOrg, SandboxSettings, create_app
+from reconciler.state import fetch_current
+from reconciler.webex import CallingApi, WebexClient
+
+T = TypeVar("T")
+
+
+class FakeClock:
+    """Shared by the simulator's jobs and the job poller: waiting moves time, nothing sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def app(clock: FakeClock) -> Any:
+    return create_app(SandboxOrg.seed(), settings=SandboxSettings(job_seconds=3.0, clock=clock))
+
+
+def run(app: Any, work: Callable[[CallingApi], Awaitable[T]]) -> T:
+    async def go() -> T:
+        transport = httpx.ASGITransport(app=app)
+        async with WebexClient("http://sandbox/v1", "t", transport=transport) as client:
+            return await work(CallingApi(client))
+
+    return asyncio.run(go())
+
+
+def loc(name: str, pstn: DesiredPstn | None = None, **details: Any) -> DesiredLocation:
+    return DesiredLocation(name, Position("t.yaml"), details, pstn)
+
+
+def planned(app: Any, *locations: DesiredLocation) -> Plan:
+    desired = DesiredState(locations)
+    return run(app, lambda api: _plan(api, desired))
+
+
+async def _plan(api: CallingApi, desired: DesiredState) -> Plan:
+    return make_plan(desired, await fetch_current(api, desired))
+
+
+def applied(app: Any, plan: Plan, clock: FakeClock, dry_run: bool = False) -> ApplyReport:
+    polling = JobPolling(sleep=clock.sleep, clock=clock)
+    return run(app, lambda api: apply_plan(api, plan, dry_run=dry_run, polling=polling))
+
+
+def puts(app: Any) -> list[Any]:
+    return [r for r in app.state.requests if r.method == "PUT"]
+
+
+DENVER = loc("Denver", DesiredPstn("LOCAL_GATEWAY", trunk="Denver-LGW"), outsideDialDigit="8")
+PARIS = loc(
+    "Paris", DesiredPstn("NON_INTEGRATED_CCP", provider="Pure IP Cloud"), announcementLanguage="fr_fr"
+)
+
+
+def test_apply_makes_the_org_match_and_a_second_plan_is_empty(app: Any, clock: FakeClock) -> None:
+    plan = planned(app, DENVER, PARIS)
+    assert len(plan.steps) == 4
+    report = applied(app, plan, clock)
+    assert [r.outcome for r in report.results] == ["applied"] * 4
+    assert not report.failed
+    assert planned(app, DENVER, PARIS).steps == ()
+
+
+def test_pstn_put_precedes_details_put_for_each_location(app: Any, clock: FakeClock) -> None:
+    applied(app, planned(app, DENVER, PARIS), clock)
+    paths = [r.path for r in puts(app)]
+    for name in ("Denver", "Paris"):
+        location_id = next(s.location_id for s in planned(app, loc(name, outsideDialDigit="1")).steps)
+        mine = [p for p in paths if location_id in p]
+        assert mine == [
+            f"/v1/telephony/pstn/locations/{location_id}/connection",
+            f"/v1/telephony/config/locations/{location_id}",
+        ]
+
+
+def test_dry_run_goes_through_every_step_and_sends_no_put(app: Any, clock: FakeClock) -> None:
+    plan = planned(app, DENVER, PARIS)
+    report = applied(app, plan, clock, dry_run=True)
+    assert [r.outcome for r in report.results] == ["dry-run"] * 4
+    assert puts(app) == []
+    assert len(planned(app, DENVER, PARIS).steps) == 4
+
+
+def test_failed_pstn_step_skips_that_locations_details_and_others_go_on(app: Any, clock: FakeClock) -> None:
+    good = planned(app, DENVER, PARIS)
+    broken = Step(
+        "Denver",
+        good.steps[0].location_id,
+        "pstn",
+        "PUT",
+        good.steps[0].path,
+        {"premiseRouteType": "TRUNK", "premiseRouteId": "no-such-trunk"},
+        good.steps[0].changes,
+    )
+    report = applied(app, Plan((broken, *good.steps[1:])), clock)
+    outcomes = [(r.step.location, r.step.kind, r.outcome) for r in report.results]
+    assert outcomes == [
+        ("Denver", "pstn", "failed"),
+        ("Denver", "details", "skipped"),
+        ("Paris", "pstn", "applied"),
+        ("Paris", "details", "applied"),
+    ]
+    assert report.failed
+    error = report.results[0].error
+    assert error is not None and error.status == 400 and error.tracking_id
+    assert sum(1 for r in puts(app) if good.steps[1].location_id in r.path) == 1  # only the failed PSTN PUT
+
+
+def test_routing_prefix_changes_wait_for_their_jobs_one_at_a_time(app: Any, clock: FakeClock) -> None:
+    plan = planned(
+        app,
+        loc("Denver", routingPrefix="212"),
+        loc("Paris", routingPrefix="275"),
+        loc("London", routingPrefix="244"),
+    )
+    report = applied(app, plan, clock)
+    assert [r.outcome for r in report.results] == ["applied"] * 3
+    jobs = [r.job for r in report.results]
+    assert all(j is not None and j.status == "COMPLETED" for j in jobs)
+    assert len({r.batch_job_id for r in report.results}) == 3
+    # Serialised: the simulator answers 409 to a prefix change while another job runs; none was seen.
+    assert all(r.status != 409 for r in app.state.requests)
+
+
+def test_a_job_already_running_makes_the_step_fail_with_the_webex_error(app: Any, clock: FakeClock) -> None:
+    started = planned(app, loc("London", routingPrefix="444"))
+    run(app, lambda api: api.update_location_details(started.steps[0].location_id, {"routingPrefix": "444"}))
+    report = applied(app, planned(app, loc("Denver", routingPrefix="212")), clock)
+    (result,) = report.results
+    assert result.outcome == "failed"
+    assert result.error is not None and result.error.status == 409

@@ -1,0 +1,96 @@
+import asyncio
+from typing import Any
+
+from reconciler.jobs import JobOutcome, JobPolling, wait_for_job
+
+
+class FakeJobs:
+    """Plays the two job endpoints: a scripted series of job states, then its errors."""
+
+    def __init__(self, states: list[dict[str, Any]], errors: list[dict[str, Any]] | None = None) -> None:
+        self.states = states
+        self.errors = errors or []
+        self.polls = 0
+        self.error_reads = 0
+
+    async def get_routing_prefix_job(self, job_id: str) -> dict[str, Any]:
+        state = self.states[min(self.polls, len(self.states) - 1)]
+        self.polls += 1
+        return state
+
+    async def list_routing_prefix_job_errors(self, job_id: str) -> list[dict[str, Any]]:
+        self.error_reads += 1
+        return self.errors
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.waits: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+
+def wait(api: FakeJobs, clock: Clock, deadline: float = 60.0) -> JobOutcome:
+    polling = JobPolling(
+        first_interval=1.0, max_interval=4.0, deadline=deadline, sleep=clock.sleep, clock=clock
+    )
+    return asyncio.run(wait_for_job(api, "JOB", polling))
+
+
+def test_polls_with_growing_intervals_until_completed() -> None:
+    api = FakeJobs(
+        [{"latestExecutionStatus": "STARTING"}] * 2
+        + [{"latestExecutionStatus": "STARTED"}] * 3
+        + [{"latestExecutionStatus": "COMPLETED", "latestExecutionExitCode": "COMPLETED"}]
+    )
+    clock = Clock()
+    outcome = wait(api, clock)
+    assert outcome.succeeded and outcome.status == "COMPLETED"
+    assert clock.waits == [1.0, 2.0, 4.0, 4.0, 4.0]
+    assert api.error_reads == 0
+
+
+def test_a_failed_job_comes_with_its_errors() -> None:
+    errors = [
+        {
+            "itemNumber": 1,
+            "trackingId": "ROUTER_1",
+            "error": {
+                "key": "500",
+                "message": [{"description": "prefix busy", "code": 5601, "locationId": "L1"}],
+            },
+        }
+    ]
+    api = FakeJobs([{"latestExecutionStatus": "FAILED", "latestExecutionExitCode": "FAILED"}], errors)
+    outcome = wait(api, Clock())
+    assert not outcome.succeeded
+    assert outcome.errors == ("prefix busy (code 5601, location L1) [trackingId ROUTER_1]",)
+
+
+def test_completed_with_errors_is_not_a_success() -> None:
+    api = FakeJobs(
+        [{"latestExecutionStatus": "COMPLETED", "latestExecutionExitCode": "COMPLETED_WITH_ERRORS"}]
+    )
+    outcome = wait(api, Clock())
+    assert not outcome.succeeded and api.error_reads == 1
+
+
+def test_the_deadline_ends_the_wait_and_says_so() -> None:
+    api = FakeJobs([{"latestExecutionStatus": "STARTED"}])
+    clock = Clock()
+    outcome = wait(api, clock, deadline=10.0)
+    assert outcome.status == "TIMED_OUT"
+    assert "still STARTED" in outcome.errors[0]
+    assert clock.now <= 10.0
+
+
+def test_unknown_statuses_are_read_and_waited_on() -> None:
+    api = FakeJobs([{"latestExecutionStatus": "QUEUED_SOMEWHERE"}, {"latestExecutionStatus": "COMPLETED"}])
+    outcome = wait(api, Clock())
+    assert outcome.succeeded and api.polls == 2

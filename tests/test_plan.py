@@ -1,0 +1,153 @@
+import json
+from typing import Any
+
+import pytest
+
+from reconciler.desired.model import DesiredLocation, DesiredPstn, DesiredState, InvalidInput, Position
+from reconciler.plan import Plan, details_body, make_plan
+from reconciler.state import CurrentState, LocationState
+from reconciler.webex.api import ConnectionOption, Named
+
+TRUNKS = (Named("T1", "Denver-LGW"),)
+GROUPS = (Named("R1", "US-RG"),)
+OPTIONS = (
+    ConnectionOption("OPT-LGW", "Local Gateway", "LOCAL_GATEWAY"),
+    ConnectionOption("OPT-PURE", "Pure IP Cloud", "NON_INTEGRATED_CCP"),
+    ConnectionOption("OPT-CISCO", "Cisco Calling Plan", "CISCO_PSTN"),
+)
+CCP = {"id": "OPT-PURE", "displayName": "Pure IP Cloud", "pstnConnectionType": "NON_INTEGRATED_CCP"}
+DETAILS = {
+    "routingPrefix": "100",
+    "outsideDialDigit": "9",
+    "callingLineId": {"name": "Main", "phoneNumber": "+12145555698"},
+}
+
+
+def loc(name: str, pstn: DesiredPstn | None = None, **details: Any) -> DesiredLocation:
+    return DesiredLocation(name, Position("l.yaml", 1, 1), details, pstn)
+
+
+def state(*locations: LocationState) -> CurrentState:
+    return CurrentState(
+        calling_locations=tuple(Named(s.id, s.name) for s in locations),
+        locations={s.name: s for s in locations},
+        trunks=TRUNKS,
+        route_groups=GROUPS,
+        route_names={"T1": "Denver-LGW", "R1": "US-RG"},
+    )
+
+
+def live(
+    name: str, details: dict[str, Any] | None = None, pstn: dict[str, Any] | None = None
+) -> LocationState:
+    return LocationState(f"ID-{name}", name, details, pstn, OPTIONS if pstn else None)
+
+
+def test_pstn_step_comes_before_details_step_for_each_location() -> None:
+    desired = DesiredState(
+        (
+            loc("A", DesiredPstn("LOCAL_GATEWAY", trunk="Denver-LGW"), routingPrefix="212"),
+            loc("B", DesiredPstn("LOCAL_GATEWAY", route_group="US-RG"), outsideDialDigit="0"),
+        )
+    )
+    plan = make_plan(desired, state(live("A", DETAILS, CCP), live("B", DETAILS, CCP)))
+    assert [(s.location, s.kind) for s in plan.steps] == [
+        ("A", "pstn"),
+        ("A", "details"),
+        ("B", "pstn"),
+        ("B", "details"),
+    ]
+    assert plan.steps[0].path == "/telephony/pstn/locations/ID-A/connection"
+    assert plan.steps[1].path == "/telephony/config/locations/ID-A"
+    assert all(s.method == "PUT" for s in plan.steps)
+
+
+def test_local_gateway_body_carries_route_and_the_lgw_option_id() -> None:
+    desired = DesiredState((loc("A", DesiredPstn("LOCAL_GATEWAY", trunk="Denver-LGW")),))
+    (step,) = make_plan(desired, state(live("A", None, CCP))).steps
+    assert step.body == {"id": "OPT-LGW", "premiseRouteType": "TRUNK", "premiseRouteId": "T1"}
+
+
+def test_local_gateway_body_without_an_lgw_option_has_only_the_route() -> None:
+    desired = DesiredState((loc("A", DesiredPstn("LOCAL_GATEWAY", route_group="US-RG")),))
+    current = state(LocationState("ID-A", "A", None, CCP, OPTIONS[1:]))
+    (step,) = make_plan(desired, current).steps
+    assert step.body == {"premiseRouteType": "ROUTE_GROUP", "premiseRouteId": "R1"}
+
+
+def test_ccp_body_carries_the_option_id_found_by_name() -> None:
+    lgw = {"pstnConnectionType": "LOCAL_GATEWAY", "routeType": "TRUNK", "routeId": "T1"}
+    desired = DesiredState((loc("A", DesiredPstn("NON_INTEGRATED_CCP", provider="Pure IP Cloud")),))
+    (step,) = make_plan(desired, state(live("A", None, lgw))).steps
+    assert step.body == {"id": "OPT-PURE"}
+
+
+def test_details_body_has_only_changed_fields_and_never_connection() -> None:
+    desired = DesiredState((loc("A", routingPrefix="212", outsideDialDigit="9"),))
+    current = {**DETAILS, "connection": {"type": "TRUNK", "id": "T1"}}
+    (step,) = make_plan(desired, state(live("A", current))).steps
+    assert step.body == {"routingPrefix": "212"}
+    assert step.starts_job
+
+
+def test_calling_line_id_is_sent_whole() -> None:
+    body = details_body(
+        {"callingLineId": {"name": "New"}},
+        DETAILS,
+        make_plan(DesiredState((loc("A", callingLineId={"name": "New"}),)), state(live("A", DETAILS)))
+        .steps[0]
+        .changes,
+    )
+    assert body == {"callingLineId": {"name": "New", "phoneNumber": "+12145555698"}}
+
+
+def test_calling_line_id_name_can_be_cleared() -> None:
+    desired = DesiredState((loc("A", callingLineId={"name": None}),))
+    (step,) = make_plan(desired, state(live("A", DETAILS))).steps
+    assert step.body == {"callingLineId": {"name": None, "phoneNumber": "+12145555698"}}
+
+
+def test_no_drift_no_steps_and_the_location_is_listed_unchanged() -> None:
+    desired = DesiredState(
+        (loc("A", DesiredPstn("NON_INTEGRATED_CCP", provider="Pure IP Cloud"), routingPrefix="100"),)
+    )
+    plan = make_plan(desired, state(live("A", DETAILS, CCP)))
+    assert plan.steps == ()
+    assert plan.unchanged == ("A",)
+
+
+def test_org_errors_stop_the_whole_plan_with_every_error() -> None:
+    desired = DesiredState(
+        (
+            loc("Nowhere", routingPrefix="212"),
+            loc("A", DesiredPstn("NON_INTEGRATED_CCP", provider="Cisco Calling Plan")),
+            loc("B", DesiredPstn("NON_INTEGRATED_CCP", provider="No Such Carrier")),
+        )
+    )
+    lgw = {"pstnConnectionType": "LOCAL_GATEWAY", "routeType": "TRUNK", "routeId": "T1"}
+    with pytest.raises(InvalidInput) as raised:
+        make_plan(desired, state(live("A", None, lgw), live("B", None, lgw)))
+    messages = [e.message for e in raised.value.errors]
+    assert len(messages) == 3
+    assert any("'Nowhere' not found" in m for m in messages)
+    assert any("CISCO_PSTN" in m and "cannot be set" in m for m in messages)
+    assert any("'No Such Carrier'" in m and "Pure IP Cloud" in m for m in messages)
+
+
+def test_plan_round_trips_through_json() -> None:
+    desired = DesiredState(
+        (loc("A", DesiredPstn("LOCAL_GATEWAY", trunk="Denver-LGW"), outsideDialDigit=None),)
+    )
+    plan = make_plan(desired, state(live("A", DETAILS, CCP)))
+    data = json.loads(json.dumps(plan.to_dict()))
+    assert data["formatVersion"] == 1
+    assert data["summary"] == {"locationsChanged": 1, "locationsUnchanged": 0, "steps": 2, "fields": 4}
+    assert Plan.from_dict(data) == plan
+
+
+def test_an_unknown_trunk_is_an_error_not_a_crash() -> None:
+    desired = DesiredState((loc("A", DesiredPstn("LOCAL_GATEWAY", trunk="No-Such-Trunk")),))
+    with pytest.raises(InvalidInput) as raised:
+        make_plan(desired, state(live("A", None, CCP)))
+    (error,) = raised.value.errors
+    assert "trunk 'No-Such-Trunk' not found" in error.message
