@@ -1,0 +1,83 @@
+"""Where to send requests and with which credentials: flags, environment, or the built-in sandbox."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from reconciler.webex.client import DEFAULT_BASE_URL, WebexClient
+
+SANDBOX_STATE_FILE = ".wxc-sandbox.json"
+SANDBOX_BASE_URL = "http://127.0.0.1/v1"  # in-process: requests never leave this process
+SANDBOX_TOKEN = "sandbox"  # the sandbox accepts any token; never a real one
+
+
+class ConfigError(Exception):
+    """The connection settings are missing or unusable (a usage error: exit 3)."""
+
+
+@dataclass(frozen=True)
+class Connection:
+    base_url: str
+    token: str
+    org_id: str | None = None
+    sandbox_state: Path | None = None  # set when talking to the in-process sandbox org
+
+    def __repr__(self) -> str:  # never show the token, not even in a debugger or a traceback
+        return f"Connection(base_url={self.base_url!r}, org_id={self.org_id!r}, sandbox={self.sandbox})"
+
+    @property
+    def sandbox(self) -> bool:
+        return self.sandbox_state is not None
+
+    def client(self, concurrency: int) -> WebexClient:
+        transport: httpx.AsyncBaseTransport | None = None
+        if self.sandbox_state is not None:
+            # Imported here: the simulator is a separate package the real client never needs.
+            from reconciler.sandbox import SandboxOrg, create_app
+
+            org = SandboxOrg.load(self.sandbox_state)
+            transport = httpx.ASGITransport(app=create_app(org, state_path=self.sandbox_state))
+        return WebexClient(
+            self.base_url, self.token, org_id=self.org_id, concurrency=concurrency, transport=transport
+        )
+
+
+def resolve_connection(
+    *,
+    sandbox: bool,
+    token_file: Path | None,
+    base_url: str | None,
+    org_id: str | None,
+    environ: Mapping[str, str] = os.environ,
+) -> Connection:
+    """The connection the flags and environment ask for; flags win over the environment."""
+    if sandbox:
+        return Connection(SANDBOX_BASE_URL, SANDBOX_TOKEN, org_id, Path(SANDBOX_STATE_FILE))
+    return Connection(
+        base_url or environ.get("WEBEX_BASE_URL") or DEFAULT_BASE_URL,
+        _token(token_file, environ),
+        org_id or environ.get("WEBEX_ORG_ID") or None,
+    )
+
+
+def _token(token_file: Path | None, environ: Mapping[str, str]) -> str:
+    if token_file is not None:
+        try:
+            token = token_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ConfigError(f"cannot read the token file {token_file}: {exc.strerror}") from None
+        if not token:
+            raise ConfigError(f"the token file {token_file} is empty")
+        return token
+    token = environ.get("WEBEX_ACCESS_TOKEN", "").strip()
+    if not token:
+        raise ConfigError(
+            "no access token: set WEBEX_ACCESS_TOKEN or pass --token-file FILE "
+            "(or use --sandbox to try the built-in sandbox org)"
+        )
+    return token

@@ -1,0 +1,86 @@
+"""A non-editable install (the wheel) carries the schema and the sandbox seed, and runs the main job."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(out),
+            str(REPO),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    (built,) = out.glob("wxc_reconcile-*.whl")
+    return built
+
+
+def test_wheel_ships_schema_seed_and_console_script(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+        scripts = archive.read(entry_points).decode()
+    assert "reconciler/_data/locations.schema.json" in names
+    assert "reconciler/_data/sandbox-org.json" in names
+    assert "wxc-reconcile = reconciler.cli:main" in scripts
+    with zipfile.ZipFile(wheel) as archive:
+        assert (
+            archive.read("reconciler/_data/locations.schema.json")
+            == (REPO / "schemas/locations.schema.json").read_bytes()
+        )
+
+
+def test_installed_package_plans_the_example_against_the_sandbox(wheel: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(site)
+    work = tmp_path / "work"
+    work.mkdir()
+    shutil.copy(REPO / "examples" / "locations.yaml", work / "locations.yaml")
+    env = {**os.environ, "PYTHONPATH": str(site), "NO_COLOR": "1"}
+    where = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import reconciler.resources as r; print(r.data_file('locations.schema.json'))",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=work,
+        check=True,
+    )
+    assert Path(where.stdout.strip()).is_relative_to(site)
+    result = subprocess.run(
+        [sys.executable, "-m", "reconciler", "plan", "locations.yaml", "--sandbox", "--detailed-exitcode"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=work,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Plan: 3 of 4 locations to change" in result.stdout
