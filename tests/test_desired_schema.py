@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 import json
-import random
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +13,6 @@ from jsonschema import Draft202012Validator
 
 from reconciler.desired import InvalidInput, load_desired, schema
 from reconciler.desired.loader import load_file
-from reconciler.desired.quickcheck import compile_check
 from reconciler.resources import data_file
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "locations.schema.json"
@@ -470,114 +466,3 @@ def test_a_failed_one_of_is_described_by_its_most_relevant_alternative() -> None
     [described] = schema._describe(document, tuple(error.absolute_path), error)
 
     assert str(described) == 'o.yaml:2:9: value.kind must be a string; write it quoted: kind: "7"'
-
-
-# --- speed: jsonschema only looks at what the quick check doubts --------------------------------------
-
-
-def big_document(count: int) -> dict[str, Any]:
-    return {
-        "version": 1,
-        "defaults": {"announcementLanguage": "en_us", "enforceOutsideDialDigit": True},
-        "locations": [
-            {
-                "name": f"Site-{i:05d}",
-                "pstn": {"type": "LOCAL_GATEWAY", "trunk": f"Trunk-{i // 10}"},
-                "callingLineId": {"name": f"Site {i}", "phoneNumber": f"+1214{i:07d}"},
-                "externalCallerIdName": None,
-                "outsideDialDigit": "9",
-                "routingPrefix": f"{1000 + i}",
-                "chargeNumber": f"+1415{i:07d}",
-                "pAccessNetworkInfo": None,
-            }
-            for i in range(count)
-        ],
-    }
-
-
-def test_jsonschema_sees_only_the_locations_the_quick_check_doubts(monkeypatch: pytest.MonkeyPatch) -> None:
-    document = big_document(2000)
-    document["locations"][1500]["routingPrefix"] = 1500
-    validators = schema._validators()
-    seen: list[Any] = []
-
-    class Spy:
-        def iter_errors(self, instance: Any) -> Any:
-            seen.append(instance)
-            return validators.location.iter_errors(instance)
-
-    spied = dataclasses.replace(validators, location=Spy())
-    monkeypatch.setattr(schema, "_validators", lambda: spied)
-
-    errors = list(schema._schema_errors(document))
-
-    assert seen == [document["locations"][1500]]
-    assert [(path, error.validator) for path, error in errors] == [
-        (("locations", 1500, "routingPrefix"), "type")
-    ]
-
-
-def mutations(document: dict[str, Any], rng: random.Random) -> Iterator[dict[str, Any]]:
-    """Copies of `document` with one node changed to a value of another kind, or a key added/removed."""
-    odd_values: list[Any] = [None, True, 0, 1, 1.0, "", "1", "x" * 90, "en_US", [], {}, {"type": 1}, [1]]
-    paths: list[tuple[Any, ...]] = []
-
-    def collect(node: Any, path: tuple[Any, ...]) -> None:
-        paths.append(path)
-        if isinstance(node, dict):
-            for key, value in node.items():
-                collect(value, (*path, key))
-        elif isinstance(node, list):
-            for index, value in enumerate(node):
-                collect(value, (*path, index))
-
-    collect(document, ())
-    for path in paths:
-        for _ in range(8):
-            copied = copy.deepcopy(document)
-            parent: Any = copied
-            for step in path[:-1]:
-                parent = parent[step]
-            choice = rng.random()
-            if not path:
-                yield rng.choice(odd_values) if choice < 0.5 else {**copied, "extra": 1}
-            elif choice < 0.7:
-                parent[path[-1]] = rng.choice(odd_values)
-                yield copied
-            elif isinstance(parent, dict):
-                del parent[path[-1]]
-                yield copied
-            else:
-                parent.append(rng.choice(odd_values))
-                yield copied
-
-
-def test_quick_check_never_vouches_for_an_invalid_document() -> None:
-    validator = Draft202012Validator(raw_schema())
-    quick = compile_check(raw_schema())
-    rng = random.Random(20240611)
-    valid = big_document(2)
-    valid["locations"][1]["pstn"] = {"type": "NON_INTEGRATED_CCP", "connectionId": "Y2lz"}
-    valid["locations"][1]["callingLineId"] = {"name": None}
-    assert quick(valid) and validator.is_valid(valid)
-
-    checked = disagreements = 0
-    for candidate in mutations(valid, rng):
-        checked += 1
-        if quick(candidate):
-            assert validator.is_valid(candidate), candidate
-        elif validator.is_valid(candidate):
-            disagreements += 1  # allowed: the quick check may only be unsure
-    assert checked > 200
-    assert disagreements < checked / 10
-
-
-def test_quick_check_is_unsure_of_keywords_it_does_not_know() -> None:
-    assert compile_check({"type": "string"})("x")
-    assert not compile_check({"type": "string", "format": "email"})("x")
-    assert not compile_check({"properties": {"a": {"not": {"type": "string"}}}})({"a": 1})
-    assert not compile_check({"enum": [[1]]})([1])
-    assert not compile_check({"$ref": "#/$defs/missing"})(1)
-    assert compile_check({"$defs": {"s": {"type": "string"}}, "items": {"$ref": "#/$defs/s"}})(["a"])
-    assert not compile_check({"const": 1})(True)
-    assert not compile_check({"const": 1})([1])

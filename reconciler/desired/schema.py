@@ -8,12 +8,10 @@ and every problem is reported once.
 
 from __future__ import annotations
 
-import copy
 import difflib
 import functools
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -22,7 +20,6 @@ from jsonschema.exceptions import ValidationError, best_match
 from reconciler.desired.fields import DIGIT_FIELDS, E164_FIELDS, describe, field_label
 from reconciler.desired.loader import Document, JsonPath, position_at, quoted, source_text
 from reconciler.desired.model import InputError
-from reconciler.desired.quickcheck import Check, compile_check
 from reconciler.resources import data_file
 
 SCHEMA_FILE = "locations.schema.json"
@@ -35,30 +32,10 @@ def load_schema() -> dict[str, Any]:
     return schema
 
 
-@dataclass(frozen=True)
-class _Validators:
-    """Everything compiled from the schema, once per process."""
-
-    document: Draft202012Validator  # the whole schema
-    top: Draft202012Validator  # the schema without looking inside `locations` items
-    location: Draft202012Validator  # one `locations` item
-    quick_document: Check
-    quick_location: Check
-
-
 @functools.cache
-def _validators() -> _Validators:
-    schema = load_schema()
-    top = copy.deepcopy(schema)
-    top["properties"]["locations"].pop("items", None)
-    location = {"$defs": schema["$defs"], "$ref": "#/$defs/location"}
-    return _Validators(
-        document=Draft202012Validator(schema),
-        top=Draft202012Validator(top),
-        location=Draft202012Validator(location),
-        quick_document=compile_check(schema),
-        quick_location=compile_check(location),
-    )
+def _validator() -> Draft202012Validator:
+    """Compiled once per process."""
+    return Draft202012Validator(load_schema())
 
 
 def validate(document: Document) -> list[InputError]:
@@ -70,21 +47,9 @@ def validate(document: Document) -> list[InputError]:
 
 
 def _schema_errors(instance: Any) -> Iterator[tuple[JsonPath, ValidationError]]:
-    """(absolute path, error) for every schema error; jsonschema only sees what the quick check doubts."""
-    validators = _validators()
-    if validators.quick_document(instance):
-        return
-    locations = instance.get("locations") if isinstance(instance, dict) else None
-    if not isinstance(locations, list):
-        for error in validators.document.iter_errors(instance):
-            yield tuple(error.absolute_path), error
-        return
-    for error in validators.top.iter_errors(instance):
+    """(absolute path, error) for every schema error."""
+    for error in _validator().iter_errors(instance):
         yield tuple(error.absolute_path), error
-    for index, item in enumerate(locations):
-        if not validators.quick_location(item):
-            for error in validators.location.iter_errors(item):
-                yield ("locations", index, *error.absolute_path), error
 
 
 # (keyword, field) problems that rules.py reports with a clearer message: the schema has these for
