@@ -104,32 +104,10 @@ class Gateway:
         headers = Headers(scope=scope)
         tracking = headers.get("trackingid") or new_tracking_id()
         scope[TRACKING_KEY] = tracking
-        status = 500  # what the log says if the app crashes before answering
         started = replayed = False
 
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        async def send_tracked(message: Message) -> None:
-            nonlocal status, started
-            if message["type"] == "http.response.start":
-                status, started = message["status"], True
-                MutableHeaders(scope=message)["TrackingID"] = tracking
-            await send(message)
-
-        try:
-            refusal = self._refusal(scope, headers, tracking)
-            await (refusal or self.app)(scope, replay, send_tracked)
-        except Exception:
-            if not started:  # nothing was sent yet: still a Webex error body with the tracking id
-                crash = error_response(500, [Violation("Internal error in the sandbox", 500)], tracking)
-                await crash(scope, replay, send_tracked)
-            raise
-        finally:
+        def record(status: int) -> None:
+            # Logged before the answer leaves, so a client that has its answer always finds it logged.
             self.log.append(
                 RecordedRequest(
                     method=scope["method"],
@@ -140,6 +118,30 @@ class Gateway:
                     status=status,
                 )
             )
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        async def send_tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                MutableHeaders(scope=message)["TrackingID"] = tracking
+                record(message["status"])
+            await send(message)
+
+        try:
+            refusal = self._refusal(scope, headers, tracking)
+            await (refusal or self.app)(scope, replay, send_tracked)
+        except Exception:
+            if not started:  # nothing was sent yet: still a Webex error body with the tracking id
+                crash = error_response(500, [Violation("Internal error in the sandbox", 500)], tracking)
+                await crash(scope, replay, send_tracked)
+            raise
 
     def _refusal(self, scope: Scope, headers: Headers, tracking: str) -> ASGIApp | None:
         """The answer for a request that must not reach a route, else None."""
