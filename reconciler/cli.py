@@ -74,7 +74,26 @@ def handles_user_errors(command: Callable[..., int]) -> Callable[..., int]:
 
 
 def connection_options(command: Callable[..., int]) -> Callable[..., int]:
-    """--sandbox, --token-file, --base-url, --org-id, --concurrency: shared by commands that read the org."""
+    """--sandbox, --token-file, --base-url, --org-id, --concurrency for commands that read the org.
+
+    The command receives them as one `connection` (and `concurrency`); a missing token is a ConfigError,
+    so `handles_user_errors` must stand above this decorator.
+    """
+
+    @functools.wraps(command)
+    def wrapper(
+        *args: Any,
+        sandbox: bool,
+        token_file: Path | None,
+        base_url: str | None,
+        org_id: str | None,
+        **kwargs: Any,
+    ) -> int:
+        connection = resolve_connection(
+            sandbox=sandbox, token_file=token_file, base_url=base_url, org_id=org_id
+        )
+        return command(*args, connection=connection, **kwargs)
+
     options = [
         click.option(
             "--sandbox", is_flag=True, help=f"Use the built-in sandbox org (state in ./{SANDBOX_STATE_FILE})."
@@ -94,15 +113,10 @@ def connection_options(command: Callable[..., int]) -> Callable[..., int]:
             help="Requests in flight at once.",
         ),
     ]
+    decorated: Callable[..., int] = wrapper
     for option in reversed(options):
-        command = option(command)
-    return command
-
-
-def _connection(
-    sandbox: bool, token_file: Path | None, base_url: str | None, org_id: str | None
-) -> Connection:
-    return resolve_connection(sandbox=sandbox, token_file=token_file, base_url=base_url, org_id=org_id)
+        decorated = option(decorated)
+    return decorated
 
 
 paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -129,22 +143,14 @@ def validate(paths: tuple[Path, ...]) -> int:
 
 @cli.command()
 @paths_argument
+@handles_user_errors
 @connection_options
 @format_option
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
-@handles_user_errors
 def plan(
-    paths: tuple[Path, ...],
-    sandbox: bool,
-    token_file: Path | None,
-    base_url: str | None,
-    org_id: str | None,
-    concurrency: int,
-    fmt: str,
-    detailed_exitcode: bool,
+    paths: tuple[Path, ...], connection: Connection, concurrency: int, fmt: str, detailed_exitcode: bool
 ) -> int:
     """Read the org and show the changes that apply would make. Changes nothing."""
-    connection = _connection(sandbox, token_file, base_url, org_id)
     with progress(err, "Reading locations") as tick:
         the_plan = _run(manager.plan(paths, connection, concurrency, on_location=tick))
     if fmt == "json":
@@ -156,22 +162,12 @@ def plan(
 
 @cli.command()
 @paths_argument
+@handles_user_errors
 @connection_options
 @format_option
 @click.option("--dry-run", is_flag=True, help="Go through every step but send no PUT.")
-@handles_user_errors
-def apply(
-    paths: tuple[Path, ...],
-    sandbox: bool,
-    token_file: Path | None,
-    base_url: str | None,
-    org_id: str | None,
-    concurrency: int,
-    fmt: str,
-    dry_run: bool,
-) -> int:
+def apply(paths: tuple[Path, ...], connection: Connection, concurrency: int, fmt: str, dry_run: bool) -> int:
     """Plan, then make the changes: PSTN connection first, then location details, per location."""
-    connection = _connection(sandbox, token_file, base_url, org_id)
     text = fmt == "text"
 
     def show_plan(the_plan: Any) -> None:

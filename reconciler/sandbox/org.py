@@ -21,7 +21,8 @@ from typing import Any, TypeVar
 from reconciler.resources import data_file
 
 # The location settings the details PUT can write, in the API's own names. They are stored as a dict
-# under these keys, so the state file and the API read alike.
+# under these keys, so the state file and the API read alike. Kept apart from reconciler.desired on
+# purpose: the simulator stands for the API and must not share the client's reading of it.
 DETAIL_FIELDS: tuple[str, ...] = (
     "announcementLanguage",
     "callingLineId",
