@@ -17,8 +17,10 @@ import click
 from rich.console import Console
 
 from reconciler import __version__, manager
+from reconciler.apply import StepResult
 from reconciler.connection import SANDBOX_STATE_FILE, ConfigError, Connection, resolve_connection
 from reconciler.desired.model import InvalidInput
+from reconciler.plan import Plan
 from reconciler.render.json import plan_json, report_json
 from reconciler.render.progress import progress
 from reconciler.render.text import render_plan, report_line, report_summary
@@ -170,12 +172,12 @@ def apply(paths: tuple[Path, ...], connection: Connection, concurrency: int, fmt
     """Plan, then make the changes: PSTN connection first, then location details, per location."""
     text = fmt == "text"
 
-    def show_plan(the_plan: Any) -> None:
-        if text:
+    def show_plan(the_plan: Plan) -> None:
+        if text and the_plan.steps:  # with no steps the report's summary says it all
             render_plan(the_plan, out)
             out.print()
 
-    def show_step(result: Any) -> None:
+    def show_step(result: StepResult) -> None:
         if text:
             out.print(report_line(result), soft_wrap=True)
 

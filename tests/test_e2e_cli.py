@@ -89,6 +89,7 @@ def test_validate_plan_apply_plan(server: ServerThread) -> None:
     before = len(puts(server))
     second = wxc("apply", str(EXAMPLE), base_url=server.base_url)
     assert second.returncode == 0
+    assert second.stdout.strip() == "Nothing to apply. The org matches the desired state."
     assert len(puts(server)) == before
     assert all(r.headers.get("authorization") is None for r in server.requests)
 
