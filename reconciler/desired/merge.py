@@ -23,13 +23,12 @@ class FieldSet:
 
     Either a location merged with its file's defaults (`path` is ("locations", index)), or a file's
     `defaults` block on its own (`path` is ("defaults",)), which is checked even when no location
-    uses it. `sources` maps each top-level field to the path of its value in `document`.
+    uses it.
     """
 
     document: Document
     path: JsonPath
     fields: dict[str, Any]
-    sources: dict[str, JsonPath]
     # field -> the ruamel mapping it was written in (the location's or the defaults'), so positions are
     # looked up from there rather than from the document's root
     written_in: dict[str, Any]
@@ -60,7 +59,6 @@ def defaults_of(document: Document) -> FieldSet:
         document,
         ("defaults",),
         fields,
-        sources={k: ("defaults", k) for k in fields},
         written_in=dict.fromkeys(fields, node),
     )
 
@@ -77,11 +75,9 @@ def merged_locations(documents: list[Document]) -> list[FieldSet]:
             if not isinstance(item, dict):
                 continue
             fields = dict(defaults.fields)
-            sources = dict(defaults.sources)
             written_in = dict(defaults.written_in)
             for key, value in item.items():
                 fields[key] = value
-                sources[key] = ("locations", index, key)
                 written_in[key] = node
-            merged.append(FieldSet(document, ("locations", index), fields, sources, written_in))
+            merged.append(FieldSet(document, ("locations", index), fields, written_in))
     return merged
