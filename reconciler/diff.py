@@ -23,8 +23,18 @@ class FieldChange:
     before: Any
     after: Any
 
+    @property
+    def disruptive(self) -> bool:
+        """Changes that interrupt calls or start org-wide work: the routing prefix and the PSTN route."""
+        return self.field == "routingPrefix" or self.field.startswith("pstn.")
+
     def to_dict(self) -> dict[str, Any]:
-        return {"field": self.field, "before": self.before, "after": self.after}
+        return {
+            "field": self.field,
+            "before": self.before,
+            "after": self.after,
+            "disruptive": self.disruptive,
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> FieldChange:

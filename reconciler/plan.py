@@ -8,7 +8,7 @@ through JSON, so it can be shown, saved and executed the same way.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from reconciler.desired.model import DesiredLocation, DesiredState, InputError, InvalidInput
@@ -19,6 +19,8 @@ from reconciler.webex.api import details_path, pstn_connection_path
 
 FORMAT_VERSION = 1
 StepKind = Literal["pstn", "details"]
+# The live PSTN connection fields a PSTN step is computed from (see Step.basis).
+PSTN_BASIS_KEYS = ("pstnConnectionType", "routeType", "routeId", "id")
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,13 @@ class Step:
     path: str
     body: Mapping[str, Any]
     changes: tuple[FieldChange, ...]
+    # The live values this step was computed from: every managed field of its endpoint at plan time.
+    # A saved plan is stale when re-reading the endpoint and projecting it onto these keys differs.
+    basis: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def disruptive(self) -> bool:
+        return any(change.disruptive for change in self.changes)
 
     @property
     def starts_job(self) -> bool:
@@ -44,7 +53,9 @@ class Step:
             "method": self.method,
             "path": self.path,
             "body": dict(self.body),
+            "disruptive": self.disruptive,
             "changes": [c.to_dict() for c in self.changes],
+            "basis": dict(self.basis),
         }
 
     @classmethod
@@ -58,6 +69,7 @@ class Step:
             path=str(data["path"]),
             body=dict(data["body"]),
             changes=tuple(FieldChange.from_dict(c) for c in data.get("changes", ())),
+            basis=dict(data.get("basis") or {}),
         )
 
 
@@ -125,12 +137,14 @@ def _location_steps(
             if isinstance(body, InputError):
                 errors.append(body)
             else:
-                steps.append(_step(state, "pstn", pstn_connection_path(state.id), body, changes))
+                basis = {key: state.pstn.get(key) for key in PSTN_BASIS_KEYS}
+                steps.append(_step(state, "pstn", pstn_connection_path(state.id), body, changes, basis))
     if loc.details and state.details is not None:
         changes = diff_details(loc.details, state.details)
         if changes:
             body = details_body(loc.details, state.details, changes)
-            steps.append(_step(state, "details", details_path(state.id), body, changes))
+            basis = project(state.details, loc.details)
+            steps.append(_step(state, "details", details_path(state.id), body, changes, basis))
     return steps
 
 
@@ -151,6 +165,11 @@ def details_body(
 
 
 def _step(
-    state: LocationState, kind: StepKind, path: str, body: Mapping[str, Any], changes: tuple[FieldChange, ...]
+    state: LocationState,
+    kind: StepKind,
+    path: str,
+    body: Mapping[str, Any],
+    changes: tuple[FieldChange, ...],
+    basis: Mapping[str, Any],
 ) -> Step:
-    return Step(state.name, state.id, kind, "PUT", path, body, changes)
+    return Step(state.name, state.id, kind, "PUT", path, body, changes, basis)

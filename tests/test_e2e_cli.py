@@ -136,7 +136,16 @@ def test_plan_json_lists_steps_in_execution_order(server: ServerThread) -> None:
     london = plan["steps"][-1]
     assert london["method"] == "PUT"
     assert london["path"] == f"/telephony/config/locations/{loc_id('London')}"
-    assert london["changes"] == [{"field": "outsideDialDigit", "before": "9", "after": None}]
+    assert london["changes"] == [
+        {"field": "outsideDialDigit", "before": "9", "after": None, "disruptive": False}
+    ]
+    assert london["disruptive"] is False
+    assert plan["steps"][0]["disruptive"] is True  # Denver's PSTN connection
+    assert london["basis"] == {
+        "externalCallerIdName": "Big Corp",
+        "outsideDialDigit": "9",
+        "enforceOutsideDialDigit": False,
+    }
 
 
 def test_invalid_file_exits_3_with_positions_and_sends_nothing(server: ServerThread, tmp_path: Path) -> None:

@@ -151,3 +151,40 @@ def test_an_unknown_trunk_is_an_error_not_a_crash() -> None:
         make_plan(desired, state(live("A", None, CCP)))
     (error,) = raised.value.errors
     assert "trunk 'No-Such-Trunk' not found" in error.message
+
+
+def test_each_step_records_the_live_values_it_was_computed_from() -> None:
+    desired = DesiredState(
+        (
+            loc(
+                "A",
+                DesiredPstn("LOCAL_GATEWAY", trunk="Denver-LGW"),
+                routingPrefix="212",
+                outsideDialDigit="9",
+            ),
+        )
+    )
+    pstn, details = make_plan(desired, state(live("A", DETAILS, CCP))).steps
+    assert pstn.basis == {
+        "pstnConnectionType": "NON_INTEGRATED_CCP",
+        "routeType": None,
+        "routeId": None,
+        "id": "OPT-PURE",
+    }
+    # every managed field, the unchanged outsideDialDigit too: a later change to it makes a saved plan stale
+    assert details.basis == {"routingPrefix": "100", "outsideDialDigit": "9"}
+
+
+def test_routing_prefix_and_pstn_changes_are_disruptive() -> None:
+    desired = DesiredState(
+        (
+            loc("A", DesiredPstn("LOCAL_GATEWAY", trunk="Denver-LGW"), outsideDialDigit="0"),
+            loc("B", routingPrefix="299"),
+        )
+    )
+    steps = make_plan(desired, state(live("A", DETAILS, CCP), live("B", DETAILS))).steps
+    assert [(s.location, s.kind, s.disruptive) for s in steps] == [
+        ("A", "pstn", True),
+        ("A", "details", False),
+        ("B", "details", True),
+    ]
