@@ -7,7 +7,7 @@ them like `validate` does, before any PUT.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from reconciler.desired.model import DesiredLocation, DesiredPstn, DesiredState, InputError
@@ -28,7 +28,9 @@ def check_against_org(desired: DesiredState, current: CurrentState) -> dict[str,
     for loc in desired.locations:
         errors: list[InputError] = []
         if loc.name not in current.locations:
-            errors.append(InputError(loc.position, _unknown_location(loc.name, calling_names, countries)))
+            errors.append(
+                InputError(loc.position, unknown_location_message(loc.name, calling_names, countries))
+            )
         else:
             if loc.pstn and loc.pstn.trunk is not None and loc.pstn.trunk not in trunks:
                 errors.append(_unknown(loc, "pstn.trunk", "trunk", loc.pstn.trunk, trunks))
@@ -109,7 +111,8 @@ def _unknown(loc: DesiredLocation, path: str, what: str, name: str, existing: li
     )
 
 
-def _unknown_location(name: str, calling: list[str], countries: dict[str, str | None]) -> str:
+def unknown_location_message(name: str, calling: list[str], countries: Mapping[str, str | None]) -> str:
+    """Why `name` is no calling location: not enabled for calling, or not there (with close names)."""
     if name in countries:
         return (
             f"location '{name}' exists but is not enabled for Webex Calling; enable it in Control Hub first"

@@ -73,7 +73,7 @@ def test_path_helpers() -> None:
 # --- lists -------------------------------------------------------------------------------------------
 
 
-def test_list_locations_reads_the_country_from_the_address() -> None:
+def test_list_locations_reads_country_and_city_from_the_address() -> None:
     body = {
         "items": [
             {
@@ -95,10 +95,10 @@ def test_list_locations_reads_the_country_from_the_address() -> None:
     server = Server({("GET", "/v1/locations"): httpx.Response(200, json=body)})
     locations = call(server, lambda a: a.list_locations())
     assert locations == [
-        Location("L1", "Paris", "FR"),
+        Location("L1", "Paris", "FR", "Paris"),
         Location("L2", "No address", None),
         Location("L3", "Null address", None),
-        Location("L4", "Address without country", None),
+        Location("L4", "Address without country", None, "X"),
     ]
     assert len(server.seen) == 1
     assert server.seen[0].url.params["max"]

@@ -44,6 +44,7 @@ class Named:
 @dataclass(frozen=True)
 class Location(Named):
     country: str | None = None
+    city: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,9 +79,11 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
 
-def _country(address: Any) -> str | None:
-    country = address.get("country") if isinstance(address, dict) else None
-    return country if isinstance(country, str) else None
+def _country_and_city(address: Any) -> tuple[str | None, str | None]:
+    if not isinstance(address, dict):
+        return None, None
+    country, city = address.get("country"), address.get("city")
+    return (country if isinstance(country, str) else None), (city if isinstance(city, str) else None)
 
 
 class CallingApi:
@@ -91,7 +94,9 @@ class CallingApi:
         """Every location of the org, calling-enabled or not, with its address country."""
         items = await self.client.list_items(LOCATIONS, "items")
         return [
-            Location(i["id"], i["name"], _country(i.get("address"))) for i in items if _has_id_and_name(i)
+            Location(i["id"], i["name"], *_country_and_city(i.get("address")))
+            for i in items
+            if _has_id_and_name(i)
         ]
 
     async def list_calling_locations(self) -> list[Named]:
