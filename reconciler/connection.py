@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 
+from reconciler.planfile import Target
 from reconciler.webex.client import DEFAULT_BASE_URL, WebexClient
 
 SANDBOX_STATE_FILE = ".wxc-sandbox.json"
@@ -33,6 +34,11 @@ class Connection:
     @property
     def sandbox(self) -> bool:
         return self.sandbox_state is not None
+
+    @property
+    def target(self) -> Target:
+        """The org this connection reaches, as a saved plan records it (the token is not part of it)."""
+        return Target("sandbox" if self.sandbox else self.base_url, self.org_id)
 
     def client(self, concurrency: int) -> WebexClient:
         transport: httpx.AsyncBaseTransport | None = None

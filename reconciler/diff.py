@@ -46,6 +46,11 @@ def diff_details(desired: Mapping[str, Any], current: Mapping[str, Any]) -> tupl
     return _changes(project(current, desired), dict(desired), order=list(desired))
 
 
+def changed_since(then: Mapping[str, Any], now: Mapping[str, Any]) -> tuple[FieldChange, ...]:
+    """What differs now in the fields recorded `then` (before = then, after = now)."""
+    return _changes(dict(then), project(now, then), order=list(then))
+
+
 def project(current: Mapping[str, Any], shape: Mapping[str, Any]) -> dict[str, Any]:
     """`current` cut down to the keys of `shape`, recursively; a key the API left out reads as None."""
     projected: dict[str, Any] = {}
