@@ -1,24 +1,39 @@
-"""The small core the commands stand on: load and validate, read the org, plan, apply.
+"""The small core the commands stand on: load and validate, read the org, plan, apply, export.
 
 Offline validation always comes first, so bad input costs no request; the plan is complete (every
-org-side rule checked for every location) before the first PUT.
+org-side rule checked for every location) and judged safe before the first PUT; a saved plan is
+checked against the org it will change before any PUT.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
+from reconciler import __version__, planfile, safety
 from reconciler.apply import ApplyReport, StepCallback, apply_plan
 from reconciler.connection import Connection
 from reconciler.desired import load_desired
-from reconciler.desired.model import DesiredState
+from reconciler.desired.loader import expand_paths
+from reconciler.desired.model import DesiredState, InvalidInput
 from reconciler.plan import Plan, make_plan
-from reconciler.state import ProgressCallback, fetch_current
+from reconciler.state import ProgressCallback, fetch_current, read_endpoints
 from reconciler.webex.api import CallingApi
 from reconciler.webex.client import WebexClient
 
 Paths = Sequence[str | Path]
+PlanCallback = Callable[[Plan], None]
+
+
+@dataclass(frozen=True)
+class Planned:
+    desired: DesiredState
+    plan: Plan
+
+    def saved(self, connection: Connection) -> planfile.SavedPlan:
+        """The plan as `plan --out` writes it."""
+        return planfile.save(self.plan, connection.target, self.desired.files, __version__)
 
 
 def validate(paths: Paths) -> DesiredState:
@@ -28,10 +43,10 @@ def validate(paths: Paths) -> DesiredState:
 
 async def plan(
     paths: Paths, connection: Connection, concurrency: int, on_location: ProgressCallback | None = None
-) -> Plan:
+) -> Planned:
     desired = load_desired(paths)
     async with connection.client(concurrency) as client:
-        return await _plan(client, desired, on_location)
+        return Planned(desired, await _plan(client, desired, on_location))
 
 
 async def apply(
@@ -39,17 +54,72 @@ async def apply(
     connection: Connection,
     concurrency: int,
     *,
+    thresholds: safety.Thresholds,
+    force: bool = False,
     dry_run: bool = False,
-    on_plan: Callable[[Plan], None] | None = None,
+    on_plan: PlanCallback | None = None,
     on_location: ProgressCallback | None = None,
     on_step: StepCallback | None = None,
 ) -> ApplyReport:
+    """Plan afresh, then apply; UnsafePlan (before any PUT) when over a threshold without `force`."""
     desired = load_desired(paths)
     async with connection.client(concurrency) as client:
         the_plan = await _plan(client, desired, on_location)
+        _refuse_unsafe(the_plan, thresholds, force)
         if on_plan:
             on_plan(the_plan)
         return await apply_plan(CallingApi(client), the_plan, dry_run=dry_run, on_step=on_step)
+
+
+async def apply_saved(
+    plan_file: Path,
+    paths: Paths,
+    connection: Connection,
+    concurrency: int,
+    *,
+    thresholds: safety.Thresholds,
+    force: bool = False,
+    dry_run: bool = False,
+    on_plan: PlanCallback | None = None,
+    on_step: StepCallback | None = None,
+) -> ApplyReport:
+    """Apply exactly a saved plan's steps, or StalePlan saying what changed since it was made."""
+    source = str(plan_file)
+    try:
+        saved = planfile.from_json(plan_file.read_text(encoding="utf-8"), source)
+    except OSError as exc:
+        raise planfile.PlanFileError(f"{source}: cannot read the saved plan: {exc.strerror}") from None
+    reasons = planfile.check_target(saved, connection.target, source)
+    if paths:
+        files, errors = expand_paths(paths)
+        if errors:
+            raise InvalidInput(errors)
+        reasons += planfile.check_desired(saved, files, source)
+    if reasons:
+        raise planfile.StalePlan(reasons)
+    async with connection.client(concurrency) as client:
+        api = CallingApi(client)
+        reasons = planfile.check_current(saved.plan, await read_endpoints(api, saved.plan.steps))
+        if reasons:
+            raise planfile.StalePlan(reasons)
+        _refuse_unsafe(saved.plan, thresholds, force)
+        if on_plan:
+            on_plan(saved.plan)
+        return await apply_plan(api, saved.plan, dry_run=dry_run, on_step=on_step)
+
+
+async def export(connection: Connection, concurrency: int, names: Sequence[str] = ()) -> str:
+    """The org's current state as the text of a desired-state file."""
+    from reconciler.export import export_org
+
+    async with connection.client(concurrency) as client:
+        return await export_org(CallingApi(client), names, tool_version=__version__)
+
+
+def _refuse_unsafe(the_plan: Plan, thresholds: safety.Thresholds, force: bool) -> None:
+    verdict = safety.check(the_plan, thresholds)
+    if verdict and not force:
+        raise safety.UnsafePlan(verdict)
 
 
 async def _plan(client: WebexClient, desired: DesiredState, on_location: ProgressCallback | None) -> Plan:

@@ -6,53 +6,16 @@ Every assertion about what was sent is made on the requests the server received.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
+from clirun import CLI, EXAMPLE, loc_id, puts, wxc
 
-from reconciler.sandbox import SandboxOrg, SandboxSettings, ServerThread, webex_id
-
-REPO = Path(__file__).resolve().parent.parent
-EXAMPLE = REPO / "examples" / "locations.yaml"
-TOKEN = "e2e-secret-token-0123456789abcdefghijklmnopqrstuvwxyz"
-CLI = shutil.which("wxc-reconcile", path=str(Path(sys.executable).parent)) or shutil.which("wxc-reconcile")
-
-
-def loc_id(name: str) -> str:
-    return webex_id("LOCATION", name)
-
-
-@pytest.fixture
-def server() -> Iterator[ServerThread]:
-    with ServerThread(SandboxOrg.seed(), token=TOKEN, settings=SandboxSettings(job_seconds=0.3)) as running:
-        yield running
-
-
-def wxc(
-    *args: str, base_url: str | None = None, cwd: Path | None = None, token: str = TOKEN
-) -> subprocess.CompletedProcess[str]:
-    assert CLI, "the wxc-reconcile console script is not installed (pip install -e '.[test]')"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WEBEX_")}
-    env.update({"NO_COLOR": "1", "WEBEX_ACCESS_TOKEN": token})
-    if base_url is not None:
-        env["WEBEX_BASE_URL"] = base_url
-    result = subprocess.run(
-        [CLI, *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120, check=False
-    )
-    assert TOKEN not in result.stdout + result.stderr
-    return result
-
-
-def puts(server: ServerThread) -> list[tuple[str, object]]:
-    return [(r.path, r.body) for r in server.requests if r.method == "PUT"]
+from reconciler.sandbox import ServerThread, webex_id
 
 
 def test_validate_plan_apply_plan(server: ServerThread) -> None:

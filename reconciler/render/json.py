@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from reconciler.apply import ApplyReport
 from reconciler.plan import Plan
 
 
-def plan_json(plan: Plan) -> str:
-    return json.dumps(plan.to_dict(), indent=2, ensure_ascii=False)
+def plan_json(plan: Plan, warnings: Sequence[str] = ()) -> str:
+    return json.dumps({**plan.to_dict(), "warnings": list(warnings)}, indent=2, ensure_ascii=False)
 
 
 def report_json(report: ApplyReport) -> str:

@@ -53,6 +53,11 @@ def _render_step(step: Step, console: Console) -> None:
         )
 
 
+def render_warnings(warnings: list[str], console: Console) -> None:
+    for warning in warnings:
+        console.print(Text.assemble(("Warning: ", "bold yellow"), (warning, "yellow")), soft_wrap=True)
+
+
 def plan_summary(plan: Plan) -> Text:
     managed = len(plan.changed_locations) + len(plan.unchanged)
     if not plan.steps:

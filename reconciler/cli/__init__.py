@@ -1,0 +1,40 @@
+"""The command line: argument handling and exit codes only; the work is in `reconciler.manager`.
+
+One module per command, like octoDNS's cmds/; `main` maps every outcome to DESIGN.md's exit codes.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from reconciler import __version__
+from reconciler.cli import apply, export, plan, sandbox, validate
+from reconciler.cli.common import EXIT_ERROR, EXIT_INVALID, EXIT_OK, err
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="wxc-reconcile")
+def cli() -> None:
+    """Declarative GitOps reconciler for Webex Calling locations."""
+
+
+for command in (validate.validate, plan.plan, apply.apply, export.export, sandbox.sandbox):
+    cli.add_command(command)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        code = cli.main(prog_name="wxc-reconcile", standalone_mode=False)
+    except click.UsageError as exc:  # click would exit 2, which here means "changes present"
+        exc.show()
+        code = EXIT_INVALID
+    except click.ClickException as exc:
+        exc.show()
+        code = EXIT_INVALID
+    except click.Abort:
+        err.print("Aborted.")
+        code = EXIT_ERROR
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

@@ -1,0 +1,173 @@
+"""What the commands share: exit codes, consoles, error handling, connection and safety options."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from reconciler.connection import SANDBOX_STATE_FILE, ConfigError, resolve_connection
+from reconciler.desired.model import InvalidInput
+from reconciler.planfile import PlanFileError, StalePlan
+from reconciler.render import github
+from reconciler.safety import Thresholds, UnsafePlan
+from reconciler.webex.errors import WebexError
+
+# DESIGN.md's exit codes.
+EXIT_OK = 0  # success, nothing to change
+EXIT_ERROR = 1  # runtime or API error, or a partly failed apply
+EXIT_CHANGES = 2  # changes present (plan --detailed-exitcode) or applied (apply --detailed-exitcode)
+EXIT_INVALID = 3  # invalid input: usage, YAML, schema, semantic, org references
+EXIT_UNSAFE = 4  # plan refused as unsafe; needs --force
+EXIT_STALE = 5  # saved plan is stale
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+T = TypeVar("T")
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+def in_github_actions() -> bool:
+    return os.environ.get("GITHUB_ACTIONS") == "true"
+
+
+# GitHub takes up to 1 MiB of job summary per step, far more than a PR comment.
+STEP_SUMMARY_LIMIT = 1_000_000
+
+
+def to_step_summary(markdown: Callable[[int], str]) -> None:
+    """Append markdown (rendered for the summary's size limit) to the job summary, in GitHub Actions."""
+    if os.environ.get("GITHUB_STEP_SUMMARY") and not github.append_step_summary(markdown(STEP_SUMMARY_LIMIT)):
+        err.print("warning: could not write to $GITHUB_STEP_SUMMARY", style="yellow")
+
+
+def handles_user_errors(command: Callable[..., int]) -> Callable[..., int]:
+    """Turn input, configuration, plan and API errors into messages and exit codes, never tracebacks."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> int:
+        try:
+            return command(*args, **kwargs)
+        except InvalidInput as exc:
+            for error in exc.errors:
+                err.print(str(error), soft_wrap=True, markup=False)
+            if in_github_actions():  # so the errors show on the pull request's lines
+                print(github.annotations(exc.errors))
+            err.print(f"{len(exc.errors)} error(s); nothing was sent to the org.", style="red")
+            return EXIT_INVALID
+        except (ConfigError, PlanFileError) as exc:
+            err.print(f"error: {exc}", soft_wrap=True, markup=False)
+            return EXIT_INVALID
+        except StalePlan as exc:
+            err.print("The saved plan is stale; nothing was applied:", style="red")
+            for reason in exc.reasons:
+                err.print(f"  - {reason}", soft_wrap=True, markup=False)
+            err.print("Plan again to see what applying the desired state would do now.", markup=False)
+            return EXIT_STALE
+        except UnsafePlan as exc:
+            err.print(f"Refusing to apply: {exc}. Nothing was sent.", style="red", soft_wrap=True)
+            err.print("Review the plan, then re-run with --force if this is intended.", markup=False)
+            return EXIT_UNSAFE
+        except WebexError as exc:
+            err.print(f"error: {exc}", soft_wrap=True, markup=False)
+            return EXIT_ERROR
+
+    return wrapper
+
+
+def _stack(command: Callable[..., Any], options: list[Callable[[Any], Any]]) -> Callable[..., int]:
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def connection_options(command: Callable[..., int]) -> Callable[..., int]:
+    """--sandbox, --token-file, --base-url, --org-id, --concurrency for commands that read the org.
+
+    The command receives them as one `connection` (and `concurrency`); a missing token is a ConfigError,
+    so `handles_user_errors` must stand above this decorator.
+    """
+
+    @functools.wraps(command)
+    def wrapper(
+        *args: Any,
+        sandbox: bool,
+        token_file: Path | None,
+        base_url: str | None,
+        org_id: str | None,
+        **kwargs: Any,
+    ) -> int:
+        connection = resolve_connection(
+            sandbox=sandbox, token_file=token_file, base_url=base_url, org_id=org_id
+        )
+        return command(*args, connection=connection, **kwargs)
+
+    return _stack(
+        wrapper,
+        [
+            click.option(
+                "--sandbox",
+                is_flag=True,
+                help=f"Use the built-in sandbox org (state in ./{SANDBOX_STATE_FILE}).",
+            ),
+            click.option(
+                "--token-file",
+                type=click.Path(dir_okay=False, path_type=Path),
+                help="Read the access token from this file (default: $WEBEX_ACCESS_TOKEN).",
+            ),
+            click.option("--base-url", envvar="WEBEX_BASE_URL", help="API base URL [env WEBEX_BASE_URL]."),
+            click.option(
+                "--org-id", envvar="WEBEX_ORG_ID", help="Act in this organization [env WEBEX_ORG_ID]."
+            ),
+            click.option(
+                "--concurrency",
+                type=click.IntRange(1, 100),
+                default=10,
+                show_default=True,
+                help="Requests in flight at once.",
+            ),
+        ],
+    )
+
+
+def threshold_options(command: Callable[..., int]) -> Callable[..., int]:
+    """--max-changes-pct and --max-changes, given to the command as one `thresholds`."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, max_changes_pct: float, max_changes: int | None, **kwargs: Any) -> int:
+        return command(*args, thresholds=Thresholds(max_changes_pct, max_changes), **kwargs)
+
+    return _stack(
+        wrapper,
+        [
+            click.option(
+                "--max-changes-pct",
+                type=click.FloatRange(0, 100),
+                default=30.0,
+                show_default=True,
+                help="Refuse when more than this share of the managed locations would change "
+                "(judged from 10 managed locations up).",
+            ),
+            click.option(
+                "--max-changes",
+                type=click.IntRange(0),
+                help="Refuse when more than this many locations would change.",
+            ),
+        ],
+    )
+
+
+paths_argument = click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+
+
+def format_option(*choices: str) -> Callable[[Any], Any]:
+    return click.option("--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True)
