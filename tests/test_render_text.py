@@ -46,13 +46,15 @@ def test_plan_is_grouped_by_location_with_before_and_after() -> None:
     text = rendered(PLAN)
     assert text.splitlines() == [
         "~ Denver",
-        "    PSTN connection  PUT /telephony/pstn/locations/L1/connection",
+        "    PSTN connection  (disruptive: re-routes the location's PSTN calls)"
+        "  PUT /telephony/pstn/locations/L1/connection",
         '      pstn.type   "NON_INTEGRATED_CCP" → "LOCAL_GATEWAY"',
         '      pstn.trunk  null → "Denver-LGW"',
-        "    location details  PUT /telephony/config/locations/L1",
+        "    location details  (disruptive: starts an org-wide routing-prefix job)"
+        "  PUT /telephony/config/locations/L1",
         '      routingPrefix  "100" → "212"',
         "",
-        "Plan: 1 of 2 locations to change, 2 steps, 3 fields.",
+        "Plan: 1 of 2 locations to change, 2 steps, 3 fields. 3 disruptive.",
     ]
 
 
@@ -72,7 +74,9 @@ def test_names_with_brackets_print_as_written() -> None:
     step = Step(
         "[bold]Lab[/]", "L2", "details", "PUT", "/p", {}, (FieldChange("outsideDialDigit", "9", None),)
     )
-    assert "~ [bold]Lab[/]" in rendered(Plan((step,)))
+    text = rendered(Plan((step,)))
+    assert "~ [bold]Lab[/]" in text
+    assert "disruptive" not in text  # an outside dial digit change is not
 
 
 def test_values_are_shown_as_the_file_would_write_them() -> None:

@@ -17,6 +17,11 @@ from reconciler.apply import ApplyReport, StepResult
 from reconciler.plan import Plan, Step
 
 STEP_TITLES = {"pstn": "PSTN connection", "details": "location details"}
+# Why a disruptive change is one, by the field it changes.
+DISRUPTIVE = {
+    "routingPrefix": "disruptive: starts an org-wide routing-prefix job",
+    "pstn": "disruptive: re-routes the location's PSTN calls",
+}
 
 
 def show_value(value: Any) -> str:
@@ -34,23 +39,23 @@ def render_plan(plan: Plan, console: Console) -> None:
 
 
 def _render_step(step: Step, console: Console) -> None:
-    console.print(
-        Text.assemble("    ", (STEP_TITLES[step.kind], "cyan"), "  ", (f"{step.method} {step.path}", "dim")),
-        soft_wrap=True,
-    )
+    title = Text.assemble("    ", (STEP_TITLES[step.kind], "cyan"))
+    reasons = dict.fromkeys(DISRUPTIVE[c.field.split(".")[0]] for c in step.changes if c.disruptive)
+    for reason in reasons:
+        title.append(f"  ({reason})", "bold yellow")
+    title.append(f"  {step.method} {step.path}", "dim")
+    console.print(title, soft_wrap=True)
     width = max(len(c.field) for c in step.changes)
     for change in step.changes:
-        console.print(
-            Text.assemble(
-                "      ",
-                change.field.ljust(width),
-                "  ",
-                (show_value(change.before), "red"),
-                " → ",
-                (show_value(change.after), "green"),
-            ),
-            soft_wrap=True,
+        line = Text.assemble(
+            "      ",
+            change.field.ljust(width),
+            "  ",
+            (show_value(change.before), "red"),
+            " → ",
+            (show_value(change.after), "green"),
         )
+        console.print(line, soft_wrap=True)
 
 
 def render_warnings(warnings: list[str], console: Console) -> None:
@@ -62,11 +67,15 @@ def plan_summary(plan: Plan) -> Text:
     managed = len(plan.changed_locations) + len(plan.unchanged)
     if not plan.steps:
         return Text(f"No changes. The org matches the desired state ({managed} locations).", "green")
-    return Text.assemble(
+    summary = Text.assemble(
         ("Plan: ", "bold"),
         f"{len(plan.changed_locations)} of {managed} locations to change, ",
         f"{len(plan.steps)} steps, {plan.field_count} fields.",
     )
+    disruptive = sum(1 for step in plan.steps for change in step.changes if change.disruptive)
+    if disruptive:
+        summary.append(f" {disruptive} disruptive.", "bold yellow")
+    return summary
 
 
 _MARKS = {
