@@ -49,39 +49,31 @@ async def plan(
         return Planned(desired, await _plan(client, desired, on_location))
 
 
+@dataclass(frozen=True)
+class ApplyOptions:
+    thresholds: safety.Thresholds = safety.Thresholds()
+    force: bool = False  # apply even over a threshold
+    dry_run: bool = False
+    on_plan: PlanCallback | None = None  # called with the plan about to be applied
+    on_step: StepCallback | None = None  # called as each step ends
+
+
 async def apply(
     paths: Paths,
     connection: Connection,
     concurrency: int,
-    *,
-    thresholds: safety.Thresholds,
-    force: bool = False,
-    dry_run: bool = False,
-    on_plan: PlanCallback | None = None,
+    options: ApplyOptions,
     on_location: ProgressCallback | None = None,
-    on_step: StepCallback | None = None,
 ) -> ApplyReport:
     """Plan afresh, then apply; UnsafePlan (before any PUT) when over a threshold without `force`."""
     desired = load_desired(paths)
     async with connection.client(concurrency) as client:
         the_plan = await _plan(client, desired, on_location)
-        _refuse_unsafe(the_plan, thresholds, force)
-        if on_plan:
-            on_plan(the_plan)
-        return await apply_plan(CallingApi(client), the_plan, dry_run=dry_run, on_step=on_step)
+        return await _execute(CallingApi(client), the_plan, options)
 
 
 async def apply_saved(
-    plan_file: Path,
-    paths: Paths,
-    connection: Connection,
-    concurrency: int,
-    *,
-    thresholds: safety.Thresholds,
-    force: bool = False,
-    dry_run: bool = False,
-    on_plan: PlanCallback | None = None,
-    on_step: StepCallback | None = None,
+    plan_file: Path, paths: Paths, connection: Connection, concurrency: int, options: ApplyOptions
 ) -> ApplyReport:
     """Apply exactly a saved plan's steps, or StalePlan saying what changed since it was made."""
     source = str(plan_file)
@@ -102,10 +94,7 @@ async def apply_saved(
         reasons = planfile.check_current(saved.plan, await read_endpoints(api, saved.plan.steps))
         if reasons:
             raise planfile.StalePlan(reasons)
-        _refuse_unsafe(saved.plan, thresholds, force)
-        if on_plan:
-            on_plan(saved.plan)
-        return await apply_plan(api, saved.plan, dry_run=dry_run, on_step=on_step)
+        return await _execute(api, saved.plan, options)
 
 
 async def export(connection: Connection, concurrency: int, names: Sequence[str] = ()) -> str:
@@ -116,10 +105,13 @@ async def export(connection: Connection, concurrency: int, names: Sequence[str] 
         return await export_org(CallingApi(client), names, tool_version=__version__)
 
 
-def _refuse_unsafe(the_plan: Plan, thresholds: safety.Thresholds, force: bool) -> None:
-    verdict = safety.check(the_plan, thresholds)
-    if verdict and not force:
+async def _execute(api: CallingApi, the_plan: Plan, options: ApplyOptions) -> ApplyReport:
+    verdict = safety.check(the_plan, options.thresholds)
+    if verdict and not options.force:
         raise safety.UnsafePlan(verdict)
+    if options.on_plan:
+        options.on_plan(the_plan)
+    return await apply_plan(api, the_plan, dry_run=options.dry_run, on_step=options.on_step)
 
 
 async def _plan(client: WebexClient, desired: DesiredState, on_location: ProgressCallback | None) -> Plan:

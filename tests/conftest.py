@@ -1,9 +1,11 @@
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from clirun import TOKEN
+from inprocess import FakeClock
 
-from reconciler.sandbox import SandboxOrg, SandboxSettings, ServerThread
+from reconciler.sandbox import SandboxOrg, SandboxSettings, ServerThread, create_app
 
 
 @pytest.fixture
@@ -11,3 +13,14 @@ def server() -> Iterator[ServerThread]:
     """The seeded sandbox org on 127.0.0.1, accepting only the test token; jobs take 0.3 s."""
     with ServerThread(SandboxOrg.seed(), token=TOKEN, settings=SandboxSettings(job_seconds=0.3)) as running:
         yield running
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def app(clock: FakeClock) -> Any:
+    """The seeded sandbox org in-process (see inprocess.run); jobs take 3 s of the fake clock."""
+    return create_app(SandboxOrg.seed(), settings=SandboxSettings(job_seconds=3.0, clock=clock))

@@ -1,54 +1,17 @@
 """apply.py against the real simulator, in-process (httpx.ASGITransport), with a clock the test moves."""
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-import httpx
-import pytest
+from inprocess import FakeClock, run
 
 from reconciler.apply import ApplyReport, apply_plan
 from reconciler.desired.model import DesiredLocation, DesiredPstn, DesiredState, Position
 from reconciler.jobs import JobPolling
 from reconciler.plan import Plan, Step, make_plan
-from reconciler.sandbox import SandboxOrg, SandboxSettings, create_app
 from reconciler.state import fetch_current
-from reconciler.webex import CallingApi, WebexClient
+from reconciler.webex import CallingApi
 
 T = TypeVar("T")
-
-
-class FakeClock:
-    """Shared by the simulator's jobs and the job poller: waiting moves time, nothing sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds
-        await asyncio.sleep(0)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def app(clock: FakeClock) -> Any:
-    return create_app(SandboxOrg.seed(), settings=SandboxSettings(job_seconds=3.0, clock=clock))
-
-
-def run(app: Any, work: Callable[[CallingApi], Awaitable[T]]) -> T:
-    async def go() -> T:
-        transport = httpx.ASGITransport(app=app)
-        async with WebexClient("http://sandbox/v1", "t", transport=transport) as client:
-            return await work(CallingApi(client))
-
-    return asyncio.run(go())
 
 
 def loc(name: str, pstn: DesiredPstn | None = None, **details: Any) -> DesiredLocation:

@@ -5,25 +5,24 @@ A round trip: export the org, load the file with `load_desired`, plan it against
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-import httpx
 import pytest
+from inprocess import FakeClock, run
 
 from reconciler.apply import apply_plan
 from reconciler.desired import DesiredLocation, DesiredState, InvalidInput, load_desired
 from reconciler.export import LiveLocation, OrgSnapshot, export_org, render, select_locations
 from reconciler.jobs import JobPolling
 from reconciler.plan import Plan, make_plan
-from reconciler.sandbox import SandboxOrg, SandboxSettings, create_app, webex_id
+from reconciler.sandbox import SandboxOrg, webex_id
 from reconciler.sandbox.org import ConnectionOption as SandboxOption
 from reconciler.sandbox.org import PstnConnection
 from reconciler.state import fetch_current
-from reconciler.webex import CallingApi, ConnectionOption, Named, WebexClient
+from reconciler.webex import CallingApi, ConnectionOption, Named
 from reconciler.webex.api import Location as Place
 
 T = TypeVar("T")
@@ -382,39 +381,6 @@ def test_the_list_of_known_names_is_cut_short_in_a_large_org() -> None:
 
 
 # --- round trips through the simulator -----------------------------------------------------------------
-
-
-class FakeClock:
-    """Shared by the simulator's jobs and the job poller: waiting moves time, nothing sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds
-        await asyncio.sleep(0)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def app(clock: FakeClock) -> Any:
-    return create_app(SandboxOrg.seed(), settings=SandboxSettings(job_seconds=3.0, clock=clock))
-
-
-def run(app: Any, work: Callable[[CallingApi], Awaitable[T]]) -> T:
-    async def go() -> T:
-        transport = httpx.ASGITransport(app=app)
-        async with WebexClient("http://sandbox/v1", "t", transport=transport) as client:
-            return await work(CallingApi(client))
-
-    return asyncio.run(go())
 
 
 def export(app: Any, tmp_path: Path, *names: str) -> tuple[str, DesiredState]:

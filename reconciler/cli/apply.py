@@ -73,33 +73,12 @@ def apply(
         if text:
             out.print(report_line(result), soft_wrap=True)
 
+    options = manager.ApplyOptions(thresholds, force, dry_run, on_plan=show_plan, on_step=show_step)
     if plan_file is not None:
-        saved = manager.apply_saved(
-            plan_file,
-            paths,
-            connection,
-            concurrency,
-            thresholds=thresholds,
-            force=force,
-            dry_run=dry_run,
-            on_plan=show_plan,
-            on_step=show_step,
-        )
-        report = run(saved)
+        report = run(manager.apply_saved(plan_file, paths, connection, concurrency, options))
     else:
         with progress(err, "Reading locations") as tick:
-            fresh = manager.apply(
-                paths,
-                connection,
-                concurrency,
-                thresholds=thresholds,
-                force=force,
-                dry_run=dry_run,
-                on_plan=show_plan,
-                on_location=tick,
-                on_step=show_step,
-            )
-            report = run(fresh)
+            report = run(manager.apply(paths, connection, concurrency, options, on_location=tick))
     show_report(report, fmt)
     return exit_code(report, detailed_exitcode)
 
