@@ -7,13 +7,13 @@ through exactly the same path and stops short of sending the PUT.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from reconciler.jobs import JobOutcome, JobPolling, wait_for_job
 from reconciler.plan import Plan, Step
-from reconciler.webex.api import CallingApi
+from reconciler.webex.api import CallingApi, UpdateResult
 from reconciler.webex.errors import WebexError
 
 Outcome = Literal["applied", "failed", "skipped", "dry-run"]
@@ -74,7 +74,8 @@ async def apply_plan(
     on_step: StepCallback | None = None,
 ) -> ApplyReport:
     """Run every step of `plan`; a location's failure never stops the others."""
-    runner = _Runner(api, dry_run, polling, on_step)
+    names = {step.location_id: step.location for step in plan.steps}
+    runner = _Runner(api, dry_run, polling, on_step, names)
     by_location: dict[str, list[int]] = {}
     for index, step in enumerate(plan.steps):
         by_location.setdefault(step.location_id, []).append(index)
@@ -84,11 +85,19 @@ async def apply_plan(
 
 
 class _Runner:
-    def __init__(self, api: CallingApi, dry_run: bool, polling: JobPolling, on_step: StepCallback | None):
+    def __init__(
+        self,
+        api: CallingApi,
+        dry_run: bool,
+        polling: JobPolling,
+        on_step: StepCallback | None,
+        location_names: Mapping[str, str],
+    ) -> None:
         self.api = api
         self.dry_run = dry_run
         self.polling = polling
         self.on_step = on_step
+        self.location_names = location_names  # job errors name locations by ID
         self.job_slot = asyncio.Lock()  # one routing-prefix job at a time, org-wide
 
     async def location(
@@ -116,20 +125,34 @@ class _Runner:
                 return StepResult(step, "applied")
             if step.starts_job:
                 async with self.job_slot:
-                    return await self.details(step)
-            return await self.details(step)
+                    return await self.prefix_change(step)
+            return await self.details(
+                step, await self.api.update_location_details(step.location_id, step.body)
+            )
         except WebexError as error:
             return StepResult(step, "failed", error=error)
 
-    async def details(self, step: Step) -> StepResult:
-        answer = await self.api.update_location_details(step.location_id, step.body)
+    async def prefix_change(self, step: Step) -> StepResult:
+        """A routing-prefix change: while another job runs (409, perhaps started outside this apply),
+        wait with growing intervals and try again, up to the job deadline."""
+        intervals = self.polling.intervals()
+        while True:
+            try:
+                answer = await self.api.update_location_details(step.location_id, step.body)
+            except WebexError as error:
+                if error.status == 409 and await intervals.wait():
+                    continue
+                raise
+            return await self.details(step, answer)
+
+    async def details(self, step: Step, answer: UpdateResult) -> StepResult:
         if answer.failure_reason and not answer.batch_job_id:
             return StepResult(
                 step, "failed", reason=f"routing-prefix job not started: {answer.failure_reason}"
             )
         if not answer.batch_job_id:
             return StepResult(step, "applied")
-        job = await wait_for_job(self.api, answer.batch_job_id, self.polling)
+        job = await wait_for_job(self.api, answer.batch_job_id, self.polling, self.location_names)
         outcome: Outcome = "applied" if job.succeeded else "failed"
         reason = None if job.succeeded else f"routing-prefix job ended {job.status} ({job.exit_code})"
         return StepResult(step, outcome, reason=reason, batch_job_id=answer.batch_job_id, job=job)

@@ -1,19 +1,21 @@
-"""Routing-prefix jobs: wait for one to end and say how it ended.
+"""Routing-prefix jobs: wait for one to end, say how it ended, and wait out another one's.
 
 A details PUT that changes `routingPrefix` starts an organization-wide job; only one may run at a time,
-so `apply` waits for each before starting the next.
+so `apply` runs such steps one after another and waits for each job. Nothing here waits forever: every
+wait has a deadline, and running out of it is reported as such.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 FINAL_STATUSES = ("COMPLETED", "FAILED")
 FAILED_EXIT_CODES = ("FAILED", "COMPLETED_WITH_ERRORS", "STOPPED")
+TIMED_OUT = "TIMED_OUT"
 
 
 class JobReader(Protocol):
@@ -24,13 +26,36 @@ class JobReader(Protocol):
     async def list_routing_prefix_job_errors(self, job_id: str) -> list[dict[str, Any]]: ...
 
 
+StatusCallback = Callable[[str, str], None]  # (job id, latest status), e.g. for progress on a terminal
+
+
 @dataclass(frozen=True)
 class JobPolling:
     first_interval: float = 0.25
     max_interval: float = 5.0
-    deadline: float = 900.0  # seconds; a job still running then is reported, never waited on forever
+    deadline: float = 900.0  # seconds per job, and for waiting out another job (409)
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     clock: Callable[[], float] = time.monotonic
+    on_status: StatusCallback | None = None
+
+    def intervals(self) -> Intervals:
+        return Intervals(self)
+
+
+class Intervals:
+    """Growing waits until the deadline: `await wait()` is False once the next wait would pass it."""
+
+    def __init__(self, polling: JobPolling) -> None:
+        self.polling = polling
+        self.give_up = polling.clock() + polling.deadline
+        self.next = polling.first_interval
+
+    async def wait(self) -> bool:
+        if self.polling.clock() + self.next > self.give_up:
+            return False
+        await self.polling.sleep(self.next)
+        self.next = min(self.next * 2, self.polling.max_interval)
+        return True
 
 
 @dataclass(frozen=True)
@@ -57,34 +82,40 @@ async def wait_for_job(
     api: JobReader,
     job_id: str,
     polling: JobPolling = JobPolling(),
+    location_names: Mapping[str, str] | None = None,
 ) -> JobOutcome:
-    """Poll the job until it ends (or the deadline passes); a failed job comes with its errors."""
-    give_up = polling.clock() + polling.deadline
-    interval = polling.first_interval
+    """Poll the job until it ends (or the deadline passes); a failed job comes with its errors,
+    each naming its location (by name when `location_names` knows the ID)."""
+    intervals = polling.intervals()
     while True:
         job = await api.get_routing_prefix_job(job_id)
         status = str(job.get("latestExecutionStatus") or "UNKNOWN")
         exit_code = job.get("latestExecutionExitCode")
+        if polling.on_status:
+            polling.on_status(job_id, status)
         if status in FINAL_STATUSES:
             outcome = JobOutcome(job_id, status, str(exit_code) if exit_code else None)
             if outcome.succeeded:
                 return outcome
             errors = await api.list_routing_prefix_job_errors(job_id)
-            return JobOutcome(job_id, status, outcome.exit_code, tuple(_describe(e) for e in errors))
-        if polling.clock() + interval > give_up:
-            return JobOutcome(job_id, "TIMED_OUT", None, (f"still {status} after {polling.deadline:.0f}s",))
-        await polling.sleep(interval)
-        interval = min(interval * 2, polling.max_interval)
+            described = tuple(describe_error(e, location_names or {}) for e in errors)
+            return JobOutcome(job_id, status, outcome.exit_code, described)
+        if not await intervals.wait():
+            return JobOutcome(job_id, TIMED_OUT, None, (f"still {status} after {polling.deadline:.0f}s",))
 
 
-def _describe(item: dict[str, Any]) -> str:
+def describe_error(item: Mapping[str, Any], location_names: Mapping[str, str]) -> str:
+    """One job error as people read it: what, which code, which location, and the trackingId."""
     error = item.get("error") or {}
-    messages = error.get("message") or []
-    parts = [
-        f"{m.get('description', '')} (code {m.get('code')}, location {m.get('locationId')})"
-        for m in messages
-        if isinstance(m, dict)
-    ]
+    messages = error.get("message") if isinstance(error, Mapping) else None
+    parts = []
+    for message in messages if isinstance(messages, list) else ():
+        if not isinstance(message, Mapping):
+            continue
+        location = message.get("locationId")
+        where = location_names.get(location, location) if isinstance(location, str) else "unknown location"
+        parts.append(f"{where}: {message.get('description', '')} (code {message.get('code')})")
+    key = error.get("key") if isinstance(error, Mapping) else None
+    text = "; ".join(parts) or str(key or "unknown error")
     tracking = item.get("trackingId")
-    text = "; ".join(parts) or str(error.get("key") or "unknown error")
     return f"{text} [trackingId {tracking}]" if tracking else text

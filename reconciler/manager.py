@@ -17,6 +17,7 @@ from reconciler.connection import Connection
 from reconciler.desired import load_desired
 from reconciler.desired.loader import expand_paths
 from reconciler.desired.model import DesiredState, InvalidInput
+from reconciler.jobs import JobPolling
 from reconciler.plan import Plan, make_plan
 from reconciler.state import ProgressCallback, fetch_current, read_endpoints
 from reconciler.webex.api import CallingApi
@@ -56,6 +57,7 @@ class ApplyOptions:
     dry_run: bool = False
     on_plan: PlanCallback | None = None  # called with the plan about to be applied
     on_step: StepCallback | None = None  # called as each step ends
+    polling: JobPolling = JobPolling()  # how routing-prefix jobs are waited for
 
 
 async def apply(
@@ -111,7 +113,9 @@ async def _execute(api: CallingApi, the_plan: Plan, options: ApplyOptions) -> Ap
         raise safety.UnsafePlan(verdict)
     if options.on_plan:
         options.on_plan(the_plan)
-    return await apply_plan(api, the_plan, dry_run=options.dry_run, on_step=options.on_step)
+    return await apply_plan(
+        api, the_plan, dry_run=options.dry_run, polling=options.polling, on_step=options.on_step
+    )
 
 
 async def _plan(client: WebexClient, desired: DesiredState, on_location: ProgressCallback | None) -> Plan:

@@ -112,10 +112,65 @@ def test_routing_prefix_changes_wait_for_their_jobs_one_at_a_time(app: Any, cloc
     assert all(r.status != 409 for r in app.state.requests)
 
 
-def test_a_job_already_running_makes_the_step_fail_with_the_webex_error(app: Any, clock: FakeClock) -> None:
+def test_a_job_already_running_is_waited_out_then_the_change_is_made(app: Any, clock: FakeClock) -> None:
     started = planned(app, loc("London", routingPrefix="444"))
     run(app, lambda api: api.update_location_details(started.steps[0].location_id, {"routingPrefix": "444"}))
+    began = clock.now
     report = applied(app, planned(app, loc("Denver", routingPrefix="212")), clock)
+    (result,) = report.results
+    assert result.outcome == "applied", result
+    assert result.job is not None and result.job.succeeded
+    assert clock.now - began >= 3.0  # London's job (3 s of the fake clock) ended first
+    statuses = [r.status for r in app.state.requests if r.method == "PUT"]
+    assert statuses[0] == 200 and 409 in statuses and statuses[-1] == 200
+
+
+def test_a_job_that_outlasts_the_deadline_fails_the_step_with_the_409(app: Any, clock: FakeClock) -> None:
+    started = planned(app, loc("London", routingPrefix="444"))
+    run(app, lambda api: api.update_location_details(started.steps[0].location_id, {"routingPrefix": "444"}))
+    polling = JobPolling(first_interval=0.25, deadline=2.0, sleep=clock.sleep, clock=clock)
+    plan = planned(app, loc("Denver", routingPrefix="212"))
+    report = run(app, lambda api: apply_plan(api, plan, polling=polling))
     (result,) = report.results
     assert result.outcome == "failed"
     assert result.error is not None and result.error.status == 409
+    assert clock.now - 1_000_000.0 <= 2.0
+
+
+def test_job_errors_name_the_location(app: Any, clock: FakeClock) -> None:
+    class FailingJobs:
+        """The job endpoints of an org whose next job fails for the location it changes."""
+
+        def __init__(self, api: Any) -> None:
+            self.api = api
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.api, name)
+
+        async def get_routing_prefix_job(self, job_id: str) -> dict[str, Any]:
+            return {"latestExecutionStatus": "FAILED", "latestExecutionExitCode": "FAILED"}
+
+        async def list_routing_prefix_job_errors(self, job_id: str) -> list[dict[str, Any]]:
+            return [
+                {
+                    "trackingId": "T1",
+                    "error": {
+                        "key": "x",
+                        "message": [
+                            {
+                                "description": "prefix in use",
+                                "code": 5600,
+                                "locationId": plan.steps[0].location_id,
+                            }
+                        ],
+                    },
+                }
+            ]
+
+    plan = planned(app, loc("Denver", routingPrefix="212"))
+    polling = JobPolling(sleep=clock.sleep, clock=clock)
+    report = run(app, lambda api: apply_plan(FailingJobs(api), plan, polling=polling))
+    (result,) = report.results
+    assert result.outcome == "failed" and result.reason == "routing-prefix job ended FAILED (FAILED)"
+    assert result.job is not None
+    assert result.job.errors == ("Denver: prefix in use (code 5600) [trackingId T1]",)

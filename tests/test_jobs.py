@@ -70,7 +70,7 @@ def test_a_failed_job_comes_with_its_errors() -> None:
     api = FakeJobs([{"latestExecutionStatus": "FAILED", "latestExecutionExitCode": "FAILED"}], errors)
     outcome = wait(api, Clock())
     assert not outcome.succeeded
-    assert outcome.errors == ("prefix busy (code 5601, location L1) [trackingId ROUTER_1]",)
+    assert outcome.errors == ("L1: prefix busy (code 5601) [trackingId ROUTER_1]",)
 
 
 def test_completed_with_errors_is_not_a_success() -> None:

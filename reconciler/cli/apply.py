@@ -20,10 +20,11 @@ from reconciler.cli.common import (
     to_step_summary,
 )
 from reconciler.connection import Connection
+from reconciler.jobs import JobPolling
 from reconciler.plan import Plan
 from reconciler.render.json import report_json
 from reconciler.render.markdown import GITHUB_COMMENT_LIMIT, report_markdown
-from reconciler.render.progress import progress
+from reconciler.render.progress import job_progress, progress
 from reconciler.render.text import render_plan, report_line, report_summary
 
 
@@ -45,6 +46,11 @@ from reconciler.render.text import render_plan, report_line, report_summary
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 2 when changes were applied, 0 when none, 1 on failure."
 )
+@click.option(
+    "--json-report",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the report of every step as JSON here (for CI).",
+)
 def apply(
     paths: tuple[Path, ...],
     connection: Connection,
@@ -55,6 +61,7 @@ def apply(
     dry_run: bool,
     force: bool,
     detailed_exitcode: bool,
+    json_report: Path | None,
 ) -> int:
     """Make the changes: per location the PSTN connection first, then the location details.
 
@@ -73,12 +80,15 @@ def apply(
         if text:
             out.print(report_line(result), soft_wrap=True)
 
-    options = manager.ApplyOptions(thresholds, force, dry_run, on_plan=show_plan, on_step=show_step)
+    polling = JobPolling(on_status=job_progress(err))
+    options = manager.ApplyOptions(thresholds, force, dry_run, show_plan, show_step, polling)
     if plan_file is not None:
         report = run(manager.apply_saved(plan_file, paths, connection, concurrency, options))
     else:
         with progress(err, "Reading locations") as tick:
             report = run(manager.apply(paths, connection, concurrency, options, on_location=tick))
+    if json_report is not None:
+        json_report.write_text(report_json(report) + "\n", encoding="utf-8")
     show_report(report, fmt)
     return exit_code(report, detailed_exitcode)
 

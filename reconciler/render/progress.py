@@ -20,3 +20,17 @@ def progress(console: Console, description: str) -> Iterator[Callable[[Any], Non
     with Progress(*columns, TimeElapsedColumn(), console=console, transient=True) as bar:
         task = bar.add_task(description, total=None)
         yield lambda _done: bar.advance(task)
+
+
+def job_progress(console: Console) -> Callable[[str, str], None] | None:
+    """Says when a routing-prefix job's status changes, on a terminal only (it can take minutes)."""
+    if not console.is_terminal:
+        return None
+    last: dict[str, str] = {}
+
+    def show(job_id: str, status: str) -> None:
+        if last.get(job_id) != status:
+            last[job_id] = status
+            console.print(f"routing-prefix job {job_id}: {status}", style="dim", markup=False)
+
+    return show
