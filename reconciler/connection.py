@@ -11,6 +11,7 @@ import httpx
 
 from reconciler.planfile import Target
 from reconciler.webex.client import DEFAULT_BASE_URL, WebexClient
+from reconciler.webex.security import base_url_problem
 
 SANDBOX_STATE_FILE = ".wxc-sandbox.json"
 SANDBOX_BASE_URL = "http://127.0.0.1/v1"  # in-process: requests never leave this process
@@ -65,10 +66,18 @@ def resolve_connection(
     if sandbox:
         return Connection(SANDBOX_BASE_URL, SANDBOX_TOKEN, org_id, Path(SANDBOX_STATE_FILE))
     return Connection(
-        base_url or environ.get("WEBEX_BASE_URL") or DEFAULT_BASE_URL,
+        _base_url(base_url or environ.get("WEBEX_BASE_URL") or DEFAULT_BASE_URL),
         _token(token_file, environ),
         org_id or environ.get("WEBEX_ORG_ID") or None,
     )
+
+
+def _base_url(base_url: str) -> str:
+    """The base URL, if the token may go there: https, or plain http to this machine only."""
+    problem = base_url_problem(base_url)
+    if problem:
+        raise ConfigError(f"the base URL (--base-url / WEBEX_BASE_URL) is unusable: {problem}")
+    return base_url
 
 
 def _token(token_file: Path | None, environ: Mapping[str, str]) -> str:

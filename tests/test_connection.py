@@ -1,8 +1,12 @@
+import asyncio
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from reconciler.cli import cli
+from reconciler.cli.common import EXIT_INVALID
 from reconciler.connection import SANDBOX_TOKEN, ConfigError, Connection, resolve_connection
 
 TOKEN = "a-real-looking-token-0123456789"
@@ -51,3 +55,83 @@ def test_sandbox_needs_no_token_and_never_uses_a_real_one() -> None:
 
 def test_repr_never_shows_the_token() -> None:
     assert TOKEN not in repr(resolve({"WEBEX_ACCESS_TOKEN": TOKEN}))
+
+
+# --- where the token may be sent -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "https://webexapis.com/v1",
+        "https://proxy.example.com:8443/webex/v1",
+        "http://127.0.0.1:8080/v1",
+        "http://127.200.3.4/v1",
+        "http://localhost:8080/v1",
+        "http://[::1]:8080/v1",
+    ],
+)
+def test_https_or_plain_http_to_loopback_is_accepted(base_url: str) -> None:
+    assert resolve({"WEBEX_ACCESS_TOKEN": TOKEN}, base_url=base_url).base_url == base_url
+    assert resolve({"WEBEX_ACCESS_TOKEN": TOKEN, "WEBEX_BASE_URL": base_url}).base_url == base_url
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "http://webexapis.com/v1",
+        "http://192.168.1.10:8080/v1",
+        "http://[::2]/v1",
+        "http://localhost.evil.com/v1",
+    ],
+)
+def test_plain_http_off_this_machine_is_refused(base_url: str) -> None:
+    with pytest.raises(ConfigError, match=r"plain http would send the token unencrypted.*use https"):
+        resolve({"WEBEX_ACCESS_TOKEN": TOKEN}, base_url=base_url)
+    with pytest.raises(ConfigError, match="plain http"):
+        resolve({"WEBEX_ACCESS_TOKEN": TOKEN, "WEBEX_BASE_URL": base_url})
+
+
+@pytest.mark.parametrize(
+    ("base_url", "problem", "secret"),
+    [
+        ("https://admin:s3cr3t-pw@webexapis.com/v1", "must not carry credentials", "s3cr3t-pw"),
+        ("https://webexapis.com/v1?access_token=qs-secret", "must not carry a query", "qs-secret"),
+        ("https://webexapis.com/v1#frag-secret", "must not carry a query or fragment", "frag-secret"),
+        ("ftp://webexapis.com/v1", "not an absolute https:// URL", None),
+        ("webexapis.com/v1", "not an absolute https:// URL", None),
+        ("https://", "not an absolute https:// URL", None),
+    ],
+)
+def test_a_base_url_with_credentials_a_query_or_no_https_is_refused(
+    base_url: str, problem: str, secret: str | None
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        resolve({"WEBEX_ACCESS_TOKEN": TOKEN}, base_url=base_url)
+    message = str(info.value)
+    assert problem in message
+    assert "base URL" in message
+    if secret:
+        assert secret not in message  # the refusal does not repeat what it refuses to use
+
+
+def test_a_refused_base_url_is_a_usage_error_exit_3(tmp_path: Path) -> None:
+    desired = tmp_path / "d.yaml"
+    desired.write_text("version: 1\nlocations:\n  - name: Denver\n    outsideDialDigit: '9'\n")
+    result = CliRunner().invoke(
+        cli,
+        ["plan", str(desired), "--base-url", "http://webexapis.com/v1"],
+        env={"WEBEX_ACCESS_TOKEN": TOKEN, "NO_COLOR": "1"},
+        standalone_mode=False,  # as `main` runs it: the command's return value is the exit code
+    )
+    assert result.return_value == EXIT_INVALID == 3
+    assert "plain http would send the token unencrypted" in result.output
+    assert TOKEN not in result.output
+
+
+def test_the_sandbox_is_plain_http_to_loopback_in_process() -> None:
+    conn = resolve({}, sandbox=True)
+    assert conn.base_url == "http://127.0.0.1/v1"
+    client = conn.client(concurrency=1)
+    assert TOKEN not in repr(client)
+    asyncio.run(client.aclose())

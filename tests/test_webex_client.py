@@ -6,7 +6,9 @@ Every test plays the server with an `httpx.MockTransport` handler and injects `s
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import email.utils
+import random
 import time
 from collections.abc import Callable
 from typing import Any
@@ -14,8 +16,9 @@ from typing import Any
 import httpx
 import pytest
 
+from reconciler.webex import client as client_module
 from reconciler.webex.client import RetryPolicy, WebexClient, parse_retry_after
-from reconciler.webex.errors import WebexError
+from reconciler.webex.errors import NoAnswer, WebexError
 
 BASE = "https://webexapis.com/v1"
 TOKEN = "tok-SECRET-0123456789"
@@ -76,6 +79,9 @@ def test_bearer_token_and_distinct_tracking_id_on_every_request() -> None:
     tracking = [r.headers.get("TrackingID") for r in seen]
     assert all(tracking), tracking
     assert len(set(tracking)) == 4
+    # one run id shared by every request of a client, then a sequence number
+    assert len({t.rsplit("_", 1)[0] for t in tracking}) == 1
+    assert [t.rsplit("_", 1)[1] for t in tracking] == ["000001", "000002", "000003", "000004"]
 
 
 def test_tracking_id_differs_between_retries_of_the_same_call() -> None:
@@ -419,7 +425,9 @@ def test_list_items_error_on_a_later_page_names_the_path_relative_to_the_base() 
     assert info.value.method == "GET"
 
 
-# --- 429 / 423 back-off ------------------------------------------------------------------------------
+# --- 429 / 423: Retry-After --------------------------------------------------------------------------
+
+THROTTLES = pytest.mark.parametrize("status", [429, 423])
 
 
 def _throttled_then_ok(status: int, retry_after: str | None, throttled: int = 1) -> tuple[Handler, list[int]]:
@@ -445,60 +453,72 @@ def _get_with(handler: Handler, **kwargs: Any) -> tuple[dict[str, Any], list[flo
     return run(go)
 
 
-def test_429_with_retry_after_seconds_waits_then_succeeds() -> None:
-    handler, statuses = _throttled_then_ok(429, "2")
+@THROTTLES
+def test_retry_after_seconds_is_waited_then_the_call_succeeds(status: int) -> None:
+    handler, statuses = _throttled_then_ok(status, "2")
     body, waits, client = _get_with(handler)
     assert body == {"ok": True}
     assert waits == [2.0]
-    assert statuses == [429, 200]
+    assert statuses == [status, 200]
     assert client.requests_sent == 2
 
 
-def test_429_with_an_http_date_retry_after_waits_until_that_date() -> None:
+@THROTTLES
+def test_an_http_date_retry_after_waits_until_that_date(status: int) -> None:
     statuses: list[int] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         if not statuses:
-            statuses.append(429)
+            statuses.append(status)
             when = email.utils.formatdate(time.time() + 100, usegmt=True)
-            return httpx.Response(429, headers={"Retry-After": when})
+            return httpx.Response(status, headers={"Retry-After": when})
         statuses.append(200)
         return httpx.Response(200, json={})
 
     _, waits, _ = _get_with(handler)
-    assert statuses == [429, 200]
+    assert statuses == [status, 200]
     assert len(waits) == 1
     assert 95.0 < waits[0] <= 100.0
 
 
-def test_429_with_a_past_http_date_waits_zero() -> None:
-    handler, statuses = _throttled_then_ok(429, "Wed, 21 Oct 2015 07:28:00 GMT")
+@THROTTLES
+def test_a_past_http_date_waits_zero(status: int) -> None:
+    handler, statuses = _throttled_then_ok(status, "Wed, 21 Oct 2015 07:28:00 GMT")
     _, waits, _ = _get_with(handler)
     assert waits == [0.0]
-    assert statuses == [429, 200]
+    assert statuses == [status, 200]
 
 
-@pytest.mark.parametrize("value", ["rand(30),add(30)", "soon", "1.5", "-3", ""])
-def test_malformed_retry_after_falls_back_to_the_default_wait(value: str) -> None:
-    handler, statuses = _throttled_then_ok(429, value)
+@THROTTLES
+@pytest.mark.parametrize(
+    "value", ["rand(30),add(30)", "soon", "1.5", "-3", "", "1e3", "Wed, 31 Feb 2015 07:28:00 GMT"]
+)
+def test_malformed_retry_after_falls_back_to_the_default_wait(status: int, value: str) -> None:
+    handler, statuses = _throttled_then_ok(status, value)
     _, waits, _ = _get_with(handler, retry=RetryPolicy(default_wait=7.0))
     assert waits == [7.0]
-    assert statuses == [429, 200]
+    assert statuses == [status, 200]
 
 
-def test_missing_retry_after_uses_the_default_wait() -> None:
-    handler, statuses = _throttled_then_ok(429, None, throttled=2)
+@THROTTLES
+def test_missing_retry_after_uses_the_default_wait(status: int) -> None:
+    handler, statuses = _throttled_then_ok(status, None, throttled=2)
     _, waits, _ = _get_with(handler)
-    assert waits == [RetryPolicy().default_wait] * 2
-    assert statuses == [429, 429, 200]
+    assert waits == [RetryPolicy().default_wait] * 2 == [5.0, 5.0]
+    assert statuses == [status, status, 200]
 
 
-def test_huge_retry_after_is_capped_at_max_wait() -> None:
-    handler, _ = _throttled_then_ok(429, "86400")
+@THROTTLES
+@pytest.mark.parametrize("value", ["86400", "9" * 400, "Fri, 31 Dec 9999 23:59:59 GMT"])
+def test_huge_retry_after_is_capped_at_max_wait(status: int, value: str) -> None:
+    handler, _ = _throttled_then_ok(status, value)
     _, waits, _ = _get_with(handler)
-    assert waits == [RetryPolicy().max_wait]
+    assert waits == [RetryPolicy().max_wait] == [120.0]
 
-    handler, _ = _throttled_then_ok(429, "194")
+
+@THROTTLES
+def test_retry_after_under_a_lower_max_wait_is_capped_at_it(status: int) -> None:
+    handler, _ = _throttled_then_ok(status, "194")  # a value the live API sent
     _, waits, _ = _get_with(handler, retry=RetryPolicy(max_wait=10.0))
     assert waits == [10.0]
 
@@ -509,79 +529,48 @@ def test_default_wait_is_capped_too() -> None:
     assert waits == [3.0]
 
 
-def test_gives_up_after_max_attempts_and_raises_the_429() -> None:
+def test_retry_after_waits_get_no_backoff_or_jitter() -> None:
+    handler, _ = _throttled_then_ok(429, "4", throttled=4)
+    _, waits, _ = _get_with(handler, retry=RetryPolicy(base_backoff=10.0, jitter=5.0))
+    assert waits == [4.0] * 4
+
+
+@THROTTLES
+def test_gives_up_after_attempts_and_raises_the_last_answer(status: int) -> None:
     statuses: list[int] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
-        statuses.append(429)
+        statuses.append(status)
         return httpx.Response(
-            429,
-            json={"message": "Too many requests", "trackingId": f"T{len(statuses)}"},
+            status,
+            json={"message": f"Too many requests ({len(statuses)})", "trackingId": f"T{len(statuses)}"},
             headers={"Retry-After": "3"},
         )
 
     sleep = Recorder()
 
     async def go() -> None:
-        client, _ = make_client(handler, retry=RetryPolicy(max_attempts=4), sleep=sleep)
+        client, _ = make_client(handler, retry=RetryPolicy(attempts=4), sleep=sleep)
         async with client:
             await client.get_json("/telephony/config/locations")
 
     with pytest.raises(WebexError) as info:
         run(go)
-    assert info.value.status == 429
-    assert info.value.message == "Too many requests"
-    assert info.value.tracking_id == "T4"  # the last answer's
+    assert info.value.status == status
+    assert info.value.message == "Too many requests (4)"  # the last answer's
+    assert info.value.tracking_id == "T4"
+    assert "trackingId T4" in str(info.value)
     assert info.value.path == "/telephony/config/locations"
     assert len(statuses) == 4
     assert sleep.waits == [3.0, 3.0, 3.0]
 
 
-def test_max_attempts_one_means_no_retry() -> None:
+def test_attempts_one_means_no_retry() -> None:
     handler, statuses = _throttled_then_ok(429, "1")
     with pytest.raises(WebexError) as info:
-        _get_with(handler, retry=RetryPolicy(max_attempts=1))
+        _get_with(handler, retry=RetryPolicy(attempts=1))
     assert info.value.status == 429
     assert statuses == [429]
-
-
-def test_423_is_waited_out_like_429() -> None:
-    handler, statuses = _throttled_then_ok(423, "4", throttled=2)
-    body, waits, _ = _get_with(handler)
-    assert body == {"ok": True}
-    assert waits == [4.0, 4.0]
-    assert statuses == [423, 423, 200]
-
-
-def test_423_also_raises_after_max_attempts() -> None:
-    handler, statuses = _throttled_then_ok(423, None, throttled=99)
-    with pytest.raises(WebexError) as info:
-        _get_with(handler, retry=RetryPolicy(max_attempts=2))
-    assert info.value.status == 423
-    assert statuses == [423, 423]
-
-
-@pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 500, 502, 503])
-def test_other_errors_are_not_retried(status: int) -> None:
-    seen: list[httpx.Request] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        seen.append(request)
-        return httpx.Response(status, json={"message": "nope"}, headers={"Retry-After": "1"})
-
-    sleep = Recorder()
-
-    async def go() -> None:
-        client, _ = make_client(handler, sleep=sleep)
-        async with client:
-            await client.put_json("/telephony/config/locations/L1", {"routingPrefix": "12"})
-
-    with pytest.raises(WebexError) as info:
-        run(go)
-    assert info.value.status == status
-    assert info.value.method == "PUT"
-    assert len(seen) == 1
-    assert sleep.waits == []
 
 
 def test_a_throttled_put_resends_the_same_body() -> None:
@@ -602,6 +591,463 @@ def test_a_throttled_put_resends_the_same_body() -> None:
     assert len(bodies) == 2
     assert bodies[0] == bodies[1]
     assert b'"routingPrefix"' in bodies[0]
+
+
+# --- the total deadline ------------------------------------------------------------------------------
+
+
+class FakeClock:
+    """The client's clock and sleep at once: sleeping moves time on, and nothing really waits."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+        self.waits: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+
+def _with_clock(handler: Handler, policy: RetryPolicy, clock: FakeClock) -> WebexClient:
+    return WebexClient(
+        BASE, TOKEN, transport=httpx.MockTransport(handler), retry=policy, sleep=clock.sleep, clock=clock
+    )
+
+
+def _always(
+    status: int, seen: list[httpx.Request], headers: dict[str, str] | None = None
+) -> Callable[[httpx.Request], httpx.Response]:
+    """Answers `status` every time, with a message and trackingId numbered by the try."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        n = len(seen)
+        body = {
+            "message": f"failure {n}",
+            "errors": [{"description": f"failure {n}", "errorCode": 1000 + n}],
+            "trackingId": f"ROUTER_{n}",
+        }
+        return httpx.Response(status, json=body, headers=headers or {})
+
+    return handler
+
+
+def test_deadline_stops_before_a_wait_that_would_end_past_it() -> None:
+    seen: list[httpx.Request] = []
+    clock = FakeClock()
+    policy = RetryPolicy(attempts=50, deadline=100.0)
+    client = _with_clock(_always(429, seen, {"Retry-After": "30"}), policy, clock)
+
+    async def go() -> None:
+        async with client:
+            await client.get_json("/locations")
+
+    with pytest.raises(WebexError) as info:
+        run(go)
+    # 30 + 30 + 30 = 90 s waited; a fourth wait would end at 120 s, past the 100 s deadline
+    assert clock.waits == [30.0, 30.0, 30.0]
+    assert len(seen) == 4
+    err = info.value
+    assert (err.status, err.message, err.tracking_id) == (429, "failure 4", "ROUTER_4")
+    assert "HTTP 429" in str(err) and "trackingId ROUTER_4" in str(err)
+    assert client.stats.waited == 90.0
+
+
+def test_deadline_counts_the_time_exchanges_take_too() -> None:
+    seen: list[httpx.Request] = []
+    clock = FakeClock()
+    throttled = _always(429, seen, {"Retry-After": "10"})
+
+    def slow_server(request: httpx.Request) -> httpx.Response:
+        clock.now += 45.0  # every answer takes 45 s
+        return throttled(request)
+
+    client = _with_clock(slow_server, RetryPolicy(attempts=50, deadline=100.0), clock)
+
+    async def go() -> None:
+        async with client:
+            await client.get_json("/locations")
+
+    with pytest.raises(WebexError) as info:
+        run(go)
+    # try 1 ends at 45 s, its wait at 55; try 2 ends at 100 s: a wait now would end past the deadline
+    assert clock.waits == [10.0]
+    assert len(seen) == 2
+    assert info.value.tracking_id == "ROUTER_2"
+
+
+def test_deadline_bounds_the_5xx_backoff_as_well() -> None:
+    seen: list[httpx.Request] = []
+    clock = FakeClock()
+    policy = RetryPolicy(attempts=50, base_backoff=10.0, max_backoff=1000.0, jitter=0.0, deadline=25.0)
+    client = _with_clock(_always(503, seen), policy, clock)
+
+    async def go() -> None:
+        async with client:
+            await client.get_json("/locations")
+
+    with pytest.raises(WebexError) as info:
+        run(go)
+    assert clock.waits == [10.0]  # the next back-off, 20 s, would end at 30 s
+    assert len(seen) == 2
+    assert (info.value.status, info.value.tracking_id) == (503, "ROUTER_2")
+
+
+def test_a_call_that_succeeds_in_time_is_not_cut_short() -> None:
+    clock = FakeClock()
+    handler, statuses = _throttled_then_ok(429, "30", throttled=3)
+    client = _with_clock(handler, RetryPolicy(deadline=90.0), clock)
+
+    async def go() -> dict[str, Any]:
+        async with client:
+            return await client.get_json("/locations")
+
+    assert run(go) == {"ok": True}
+    assert clock.waits == [30.0, 30.0, 30.0]  # the last wait ends exactly at the deadline: allowed
+    assert statuses == [429, 429, 429, 200]
+
+
+# --- 5xx and lost connections: exponential back-off with jitter --------------------------------------
+
+SERVER_ERRORS = pytest.mark.parametrize("status", [500, 502, 503, 504])
+NO_JITTER = RetryPolicy(base_backoff=1.0, max_backoff=8.0, jitter=0.0)
+
+
+def _call(client: WebexClient, method: str) -> Any:
+    if method == "PUT":
+        return client.put_json("/telephony/config/locations/L1", {"routingPrefix": "12"})
+    return client.get_json("/telephony/config/locations/L1")
+
+
+@SERVER_ERRORS
+@pytest.mark.parametrize("method", ["GET", "PUT"])
+def test_a_5xx_is_retried_then_the_call_succeeds(status: int, method: str) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if len(seen) <= 2:
+            return httpx.Response(status, json={"message": "try later"})
+        return httpx.Response(200, json={"ok": True})
+
+    async def go() -> tuple[Any, WebexClient, Recorder]:
+        client, sleep = make_client(handler, retry=NO_JITTER)
+        async with client:
+            return await _call(client, method), client, sleep
+
+    answer, client, sleep = run(go)
+    assert answer == ({"ok": True} if method == "GET" else (200, {"ok": True}))
+    assert [r.method for r in seen] == [method] * 3
+    assert len({r.content for r in seen}) == 1  # a PUT resends the same body
+    assert sleep.waits == [1.0, 2.0]
+    assert client.stats.retries == {"429": 0, "423": 0, "5xx": 2, "transport": 0}
+
+
+@SERVER_ERRORS
+@pytest.mark.parametrize("method", ["GET", "PUT"])
+def test_a_5xx_forever_raises_the_last_answer_after_exactly_attempts_tries(status: int, method: str) -> None:
+    seen: list[httpx.Request] = []
+
+    async def go() -> None:
+        client, _ = make_client(_always(status, seen), retry=RetryPolicy(attempts=4))
+        async with client:
+            await _call(client, method)
+
+    with pytest.raises(WebexError) as info:
+        run(go)
+    assert len(seen) == 4
+    err = info.value
+    assert (err.status, err.method, err.path) == (status, method, "/telephony/config/locations/L1")
+    assert (err.message, err.error_codes, err.tracking_id) == ("failure 4", (1004,), "ROUTER_4")
+    text = str(err)
+    for part in (f"HTTP {status}", method, "failure 4", "errorCode 1004", "trackingId ROUTER_4"):
+        assert part in text, (part, text)
+    assert err.to_dict() == {
+        "status": status,
+        "message": "failure 4",
+        "errorCodes": [1004],
+        "trackingId": "ROUTER_4",
+    }
+
+
+@pytest.mark.parametrize("status", [501, 505, 599])
+def test_other_5xx_statuses_are_final(status: int) -> None:
+    seen: list[httpx.Request] = []
+
+    async def go() -> None:
+        client, _ = make_client(_always(status, seen))
+        async with client:
+            await client.get_json("/locations")
+
+    with pytest.raises(WebexError) as info:
+        run(go)
+    assert info.value.status == status
+    assert len(seen) == 1
+
+
+TRANSPORT_FAILURES = [
+    httpx.ConnectError("[Errno 111] Connection refused"),
+    httpx.ConnectTimeout("timed out"),
+    httpx.RemoteProtocolError("Server disconnected without sending a response."),
+    httpx.ReadError("[Errno 104] Connection reset by peer"),
+    httpx.WriteError("[Errno 32] Broken pipe"),
+    httpx.ReadTimeout("The read operation timed out"),
+    httpx.WriteTimeout("The write operation timed out"),
+    httpx.PoolTimeout("no free connection"),
+]
+TRANSPORT_IDS = [type(e).__name__ for e in TRANSPORT_FAILURES]
+
+
+@pytest.mark.parametrize("failure", TRANSPORT_FAILURES, ids=TRANSPORT_IDS)
+@pytest.mark.parametrize("method", ["GET", "PUT"])
+def test_a_lost_connection_or_timeout_is_retried_then_the_call_succeeds(
+    failure: httpx.HTTPError, method: str
+) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if len(seen) == 1:
+            raise failure
+        return httpx.Response(200, json={"ok": True})
+
+    async def go() -> tuple[Any, WebexClient, Recorder]:
+        client, sleep = make_client(handler, retry=NO_JITTER)
+        async with client:
+            return await _call(client, method), client, sleep
+
+    answer, client, sleep = run(go)
+    assert answer == ({"ok": True} if method == "GET" else (200, {"ok": True}))
+    assert len(seen) == 2
+    assert seen[0].content == seen[1].content
+    assert sleep.waits == [1.0]
+    assert client.stats.retries["transport"] == 1
+
+
+@pytest.mark.parametrize("failure", TRANSPORT_FAILURES, ids=TRANSPORT_IDS)
+def test_a_connection_lost_every_time_raises_status_zero_after_attempts_tries(
+    failure: httpx.HTTPError,
+) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        raise failure
+
+    async def go() -> None:
+        client, _ = make_client(handler, retry=RetryPolicy(attempts=3))
+        async with client:
+            await client.put_json("/telephony/config/locations/L1", {"routingPrefix": "12"})
+
+    with pytest.raises(WebexError) as info:
+        run(go)
+    assert len(seen) == 3
+    err = info.value
+    assert isinstance(err, NoAnswer)
+    assert err.status == 0
+    assert err.message == f"{type(failure).__name__}: {failure}"
+    assert str(err).startswith("no answer on PUT /telephony/config/locations/L1: " + err.message)
+    # no server answered: the TrackingID the last try was sent with, for Webex support to look up
+    assert err.tracking_id == seen[-1].headers["TrackingID"]
+
+
+@pytest.mark.parametrize(
+    ("failure", "message"),
+    [
+        (httpx.ReadTimeout(""), "ReadTimeout: timed out waiting for the answer"),
+        (httpx.RemoteProtocolError(""), "RemoteProtocolError: the server closed the connection"),
+        (httpx.ConnectError(""), "ConnectError: could not connect"),
+    ],
+)
+def test_a_failure_httpx_left_without_a_message_still_reads(failure: httpx.HTTPError, message: str) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise failure
+
+    async def go() -> None:
+        client, _ = make_client(handler, retry=RetryPolicy(attempts=1))
+        async with client:
+            await client.get_json("/locations")
+
+    with pytest.raises(WebexError) as info:
+        run(go)
+    assert info.value.message.startswith(message)
+
+
+def test_a_transport_failure_that_another_try_cannot_fix_is_final() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        raise httpx.LocalProtocolError("Illegal header value")
+
+    async def go() -> None:
+        client, _ = make_client(handler)
+        async with client:
+            await client.get_json("/locations")
+
+    with pytest.raises(WebexError) as info:
+        run(go)
+    assert len(seen) == 1
+    assert info.value.status == 0 and not isinstance(info.value, NoAnswer)
+
+
+def _backoffs(policy: RetryPolicy) -> list[float]:
+    """The waits of one GET that meets a 500 on every try."""
+    seen: list[httpx.Request] = []
+
+    async def go() -> list[float]:
+        client, sleep = make_client(_always(500, seen), retry=policy)
+        async with client:
+            with pytest.raises(WebexError):
+                await client.get_json("/locations")
+        return sleep.waits
+
+    waits: list[float] = run(go)
+    assert len(seen) == policy.attempts
+    return waits
+
+
+def test_backoff_doubles_from_base_up_to_max() -> None:
+    policy = RetryPolicy(attempts=7, base_backoff=1.0, max_backoff=8.0, jitter=0.0)
+    assert _backoffs(policy) == [1.0, 2.0, 4.0, 8.0, 8.0, 8.0]
+
+
+def test_backoff_has_jitter_within_its_bound() -> None:
+    policy = RetryPolicy(attempts=7, base_backoff=1.0, max_backoff=8.0, jitter=0.5)
+    runs = [_backoffs(policy) for _ in range(5)]
+    for waits in runs:
+        for wait, floor in zip(waits, [1.0, 2.0, 4.0, 8.0, 8.0, 8.0], strict=True):
+            assert floor <= wait <= floor + 0.5, waits
+    # random jitter: five runs of six waits do not all come out the same
+    assert len({tuple(waits) for waits in runs}) > 1
+
+
+def test_backoff_jitter_spans_its_whole_range(monkeypatch: pytest.MonkeyPatch) -> None:
+    policy = RetryPolicy(attempts=3, base_backoff=1.0, max_backoff=8.0, jitter=0.5)
+    monkeypatch.setattr(random, "random", lambda: 0.0)
+    assert _backoffs(policy) == [1.0, 2.0]
+    monkeypatch.setattr(random, "random", lambda: 1.0)
+    assert _backoffs(policy) == [1.5, 2.5]
+
+
+def test_default_policy() -> None:
+    policy = RetryPolicy()
+    assert (policy.attempts, policy.base_backoff, policy.max_backoff, policy.jitter) == (6, 0.5, 30.0, 1.0)
+    assert (policy.default_wait, policy.max_wait, policy.deadline) == (5.0, 120.0, 300.0)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        policy.attempts = 1  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"attempts": 0}, {"base_backoff": -1.0}, {"max_wait": -1.0}, {"jitter": -0.1}, {"deadline": 0.0}],
+)
+def test_a_policy_that_cannot_work_is_refused(bad: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="RetryPolicy"):
+        RetryPolicy(**bad)
+
+
+def test_throttle_then_server_error_then_success_uses_each_rule() -> None:
+    answers = [
+        httpx.Response(429, headers={"Retry-After": "7"}),
+        httpx.Response(503, json={"message": "down"}),
+        httpx.Response(423, headers={"Retry-After": "rand(30),add(30)"}),
+        httpx.Response(200, json={"ok": True}),
+    ]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return answers.pop(0)
+
+    body, waits, client = _get_with(handler, retry=RetryPolicy(base_backoff=1.0, jitter=0.0))
+    assert body == {"ok": True}
+    # Retry-After; the back-off of the second try (1·2¹); the default wait for an unreadable Retry-After
+    assert waits == [7.0, 2.0, 5.0]
+    assert client.stats.retries == {"429": 1, "423": 1, "5xx": 1, "transport": 0}
+
+
+# --- 4xx: final ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 405, 409, 410, 415, 428])
+@pytest.mark.parametrize("method", ["GET", "PUT"])
+def test_client_errors_are_never_retried(status: int, method: str) -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(
+            status, json={"message": "nope", "trackingId": "ROUTER_4XX"}, headers={"Retry-After": "1"}
+        )
+
+    async def go() -> tuple[WebexClient, Recorder]:
+        client, sleep = make_client(handler)
+        async with client:
+            with pytest.raises(WebexError) as info:
+                await _call(client, method)
+        assert (info.value.status, info.value.method) == (status, method)
+        assert "trackingId ROUTER_4XX" in str(info.value)
+        return client, sleep
+
+    client, sleep = run(go)
+    assert len(seen) == 1
+    assert sleep.waits == []
+    assert client.stats.retries == {"429": 0, "423": 0, "5xx": 0, "transport": 0}
+
+
+# --- stats ---------------------------------------------------------------------------------------------
+
+
+def test_stats_count_requests_retries_by_reason_and_time_waited() -> None:
+    faults: dict[str, list[httpx.Response | Exception]] = {
+        "/v1/a": [httpx.Response(429, headers={"Retry-After": "2"})],
+        "/v1/b": [httpx.Response(423, headers={"Retry-After": "3"}), httpx.Response(423)],
+        "/v1/c": [httpx.Response(502)],
+        "/v1/d": [httpx.ConnectError("refused"), httpx.ReadTimeout("slow")],
+        "/v1/e": [],
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        pending = faults[request.url.path]
+        if not pending:
+            return httpx.Response(200, json={})
+        fault = pending.pop(0)
+        if isinstance(fault, Exception):
+            raise fault
+        return fault
+
+    async def go() -> WebexClient:
+        client, _ = make_client(handler, retry=RetryPolicy(base_backoff=1.0, jitter=0.0, default_wait=4.0))
+        async with client:
+            for path in ("/a", "/b", "/c", "/d", "/e"):
+                await client.get_json(path)
+        return client
+
+    client = run(go)
+    stats = client.stats
+    assert stats.requests_sent == client.requests_sent == 11
+    assert stats.retries == {"429": 1, "423": 2, "5xx": 1, "transport": 2}
+    # a: 2; b: 3 + 4 (default); c: 1; d: 1 + 2 (back-off grows with the try)
+    assert stats.waited == 13.0
+    assert stats.to_dict() == {"requests_sent": 11, "retries": stats.retries, "waited": 13.0}
+
+
+def test_stats_do_not_count_a_retry_that_did_not_happen() -> None:
+    seen: list[httpx.Request] = []
+
+    async def go() -> WebexClient:
+        client, _ = make_client(_always(500, seen), retry=RetryPolicy(attempts=3, jitter=0.0))
+        async with client:
+            with pytest.raises(WebexError):
+                await client.get_json("/locations")
+        return client
+
+    client = run(go)
+    assert client.stats.requests_sent == 3
+    assert client.stats.retries["5xx"] == 2
+    assert client.stats.waited == 0.5 + 1.0
 
 
 # --- parse_retry_after -------------------------------------------------------------------------------
@@ -745,33 +1191,44 @@ def test_concurrency_bound_holds_with_gather() -> None:
     assert state["done"] == 6
 
 
-def test_a_request_waiting_out_retry_after_does_not_hold_a_slot() -> None:
-    observed: dict[str, bool] = {}
+@pytest.mark.parametrize(
+    "fault",
+    [httpx.Response(429, headers={"Retry-After": "30"}), httpx.Response(503)],
+    ids=["retry-after", "backoff"],
+)
+def test_a_request_waiting_to_retry_does_not_hold_a_slot(fault: httpx.Response) -> None:
+    """concurrency=1: while A waits out its fault, B is sent and completes; only then does A's wait end."""
+    order: list[str] = []
 
     async def go() -> None:
         b_done = asyncio.Event()
+        a_waiting = asyncio.Event()
 
         def handler(request: httpx.Request) -> httpx.Response:
-            if request.url.path.endswith("/A") and "a_throttled" not in observed:
-                observed["a_throttled"] = True
-                return httpx.Response(429, headers={"Retry-After": "1"})
-            return httpx.Response(200, json={})
+            name = request.url.path.rsplit("/", 1)[-1]
+            order.append(name)
+            if order == ["A"]:
+                return fault
+            return httpx.Response(200, json={"name": name})
 
         async def sleep(seconds: float) -> None:
-            await _let_everything_runnable_run()
-            observed["b_done_while_a_waited"] = b_done.is_set()
+            a_waiting.set()
+            # Would never be set if A kept the only slot while waiting: the bound stops the test, not a hang
+            await asyncio.wait_for(b_done.wait(), timeout=5)
 
         client = WebexClient(BASE, TOKEN, concurrency=1, transport=httpx.MockTransport(handler), sleep=sleep)
 
         async def b() -> None:
-            await client.get_json("/locations/B")
+            await a_waiting.wait()  # B starts only once A is waiting
+            assert await client.get_json("/locations/B") == {"name": "B"}
             b_done.set()
 
         async with client:
-            await asyncio.gather(client.get_json("/locations/A"), b())
+            a, _ = await asyncio.gather(client.get_json("/locations/A"), b())
+        assert a == {"name": "A"}
 
     run(go)
-    assert observed == {"a_throttled": True, "b_done_while_a_waited": True}
+    assert order == ["A", "B", "A"]
 
 
 def test_relative_next_link_is_resolved_against_the_page_url() -> None:
@@ -825,3 +1282,190 @@ def test_a_next_link_that_repeats_stops_instead_of_looping() -> None:
 
     with pytest.raises(WebexError, match="same next-page link twice"):
         asyncio.run(run())
+
+
+def test_a_next_link_that_downgrades_to_plain_http_is_refused() -> None:
+    seen: list[httpx.URL] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url)
+        return httpx.Response(
+            200, json={"items": []}, headers=link("http://webexapis.com/v1/locations?start=1")
+        )
+
+    async def go() -> None:
+        client, _ = make_client(handler)
+        async with client:
+            await client.list_items("/locations", "items")
+
+    with pytest.raises(WebexError, match="another scheme: http instead of https"):
+        run(go)
+    assert [u.scheme for u in seen] == ["https"]
+
+
+def test_a_next_link_to_another_port_is_refused() -> None:
+    seen: list[httpx.URL] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url)
+        return httpx.Response(200, json={"items": []}, headers=link("https://webexapis.com:8443/v1/x"))
+
+    async def go() -> None:
+        client, _ = make_client(handler)
+        async with client:
+            await client.list_items("/locations", "items")
+
+    with pytest.raises(WebexError, match="another port: 8443"):
+        run(go)
+    assert len(seen) == 1
+
+
+# --- where the token may go ----------------------------------------------------------------------------
+
+
+class WireTransport(httpx.AsyncBaseTransport):
+    """Stands for the network: unlike MockTransport and ASGITransport, the client may not trust it."""
+
+    def __init__(self, handler: Handler) -> None:
+        self.handler = handler
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        response: httpx.Response = self.handler(request)
+        return response
+
+
+def _ok(seen: list[httpx.Request]) -> Handler:
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={})
+
+    return handler
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "http://127.0.0.1/v1",
+        "http://127.0.0.1:54321/v1",
+        "http://127.8.9.10:8080/v1",
+        "http://localhost:8080/v1",
+        "http://LOCALHOST/v1",
+        "http://[::1]:8080/v1",
+    ],
+)
+def test_plain_http_goes_to_loopback_addresses(base_url: str) -> None:
+    seen: list[httpx.Request] = []
+
+    async def go() -> None:
+        async with WebexClient(base_url, TOKEN, transport=WireTransport(_ok(seen))) as client:
+            await client.get_json("/locations")
+
+    run(go)
+    assert len(seen) == 1
+    assert seen[0].url.scheme == "http"
+    assert seen[0].headers["Authorization"] == f"Bearer {TOKEN}"
+
+
+@pytest.mark.parametrize(
+    ("base_url", "problem"),
+    [
+        ("http://webexapis.com/v1", "plain http would send the token unencrypted to webexapis.com"),
+        ("http://10.1.2.3/v1", "plain http"),
+        ("http://[::2]/v1", "plain http"),
+        ("http://localhost.example.com/v1", "plain http"),
+        ("ftp://webexapis.com/v1", "not an absolute https:// URL"),
+        ("webexapis.com/v1", "not an absolute https:// URL"),
+        ("https://admin:hunter2@webexapis.com/v1", "must not carry credentials"),
+        ("https://webexapis.com/v1?access_token=abc", "must not carry a query"),
+    ],
+)
+def test_the_client_refuses_a_base_url_the_token_must_not_go_to(base_url: str, problem: str) -> None:
+    with pytest.raises(ValueError, match="unusable base URL") as info:
+        WebexClient(base_url, TOKEN, transport=WireTransport(_ok([])))
+    assert problem in str(info.value)
+    assert "hunter2" not in str(info.value) and "abc" not in str(info.value)
+
+
+def test_in_process_transports_may_use_any_plain_http_host() -> None:
+    """The sandbox and the tests: an ASGI app or a mock handler in this process puts nothing on a wire."""
+    seen: list[httpx.Request] = []
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": b'{"via": "asgi"}'})
+
+    async def go() -> tuple[dict[str, Any], dict[str, Any]]:
+        asgi = WebexClient("http://sandbox/v1", TOKEN, transport=httpx.ASGITransport(app=app))
+        mock = WebexClient("http://sandbox/v1", TOKEN, transport=httpx.MockTransport(_ok(seen)))
+        async with asgi, mock:
+            return await asgi.get_json("/locations"), await mock.get_json("/locations")
+
+    assert run(go) == ({"via": "asgi"}, {})
+    assert len(seen) == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("https://evil.example/v1/locations", "another host: evil.example"),
+        ("http://webexapis.com/v1/locations", "another scheme: http instead of https"),
+    ],
+)
+def test_an_absolute_url_off_the_base_origin_is_refused_before_sending(url: str, problem: str) -> None:
+    seen: list[httpx.Request] = []
+
+    async def go() -> None:
+        client, _ = make_client(_ok(seen))
+        async with client:
+            await client.get_json(url)
+
+    with pytest.raises(WebexError, match="refusing to send the request") as info:
+        run(go)
+    assert problem in str(info.value)
+    assert info.value.status == 0
+    assert seen == []
+
+
+def test_an_absolute_url_on_the_base_origin_is_sent() -> None:
+    seen: list[httpx.Request] = []
+
+    async def go() -> None:
+        client, _ = make_client(_ok(seen))
+        async with client:
+            await client.get_json(f"{BASE}/locations?start=5")
+
+    run(go)
+    assert [str(r.url) for r in seen] == [f"{BASE}/locations?start=5"]
+
+
+def test_repr_of_the_client_never_shows_the_token() -> None:
+    client = WebexClient(BASE, TOKEN, org_id="ORG-1", transport=httpx.MockTransport(_ok([])))
+    for shown in (repr(client), str(client)):
+        assert TOKEN not in shown
+        assert "webexapis.com" in shown and "ORG-1" in shown
+    asyncio.run(client.aclose())
+
+
+def test_plain_http_is_refused_at_sending_even_if_the_base_url_check_were_bypassed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Defence in depth: a bug letting a bad base URL through construction still sends nothing."""
+    monkeypatch.setattr(client_module, "base_url_problem", lambda *_, **__: None)
+    seen: list[httpx.Request] = []
+
+    async def go() -> None:
+        async with WebexClient(
+            "http://webexapis.com/v1", TOKEN, transport=WireTransport(_ok(seen))
+        ) as client:
+            await client.get_json("/locations")
+
+    with pytest.raises(WebexError, match="refusing to send the request: plain http") as info:
+        run(go)
+    assert info.value.status == 0
+    assert seen == []

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
 
 from reconciler.webex.client import RetryPolicy, WebexClient
 from reconciler.webex.errors import WebexError
+from reconciler.webex.security import REDACTED
 
 BASE = "https://webexapis.com/v1"
 TOKEN = "tok-SECRET-0123456789"
@@ -35,7 +38,7 @@ def call_and_catch(handler: Callable[[httpx.Request], httpx.Response], *, method
             org_id="ORG-1",
             transport=httpx.MockTransport(handler),
             sleep=_no_sleep,
-            retry=RetryPolicy(max_attempts=2),
+            retry=RetryPolicy(attempts=2),
         )
         async with client:
             if method == "PUT":
@@ -283,3 +286,124 @@ def test_token_never_appears_in_a_no_answer_error() -> None:
         assert TOKEN not in shown
     # `from None`: a traceback does not print the httpx exception (which holds the request) as the cause
     assert err.__suppress_context__ is True
+
+
+# --- the token never shows, even when the other side echoes it ---------------------------------------
+
+
+def _shown(err: WebexError) -> list[str]:
+    """Everything of an error that a report, a log or a traceback could show."""
+    return [str(err), repr(err), repr(err.args), str(err.to_dict()), err.message, json.dumps(err.body)]
+
+
+def test_a_token_echoed_in_the_error_body_is_redacted() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        echoed = request.headers["Authorization"]
+        return httpx.Response(
+            401,
+            json={
+                "message": f"Invalid header {echoed}",
+                "errors": [{"description": f"token {TOKEN} expired", "errorCode": 4010}],
+                "trackingId": f"ROUTER_{TOKEN}",
+                "echo": {"headers": [echoed], TOKEN: 1},
+            },
+            headers={"TrackingID": TOKEN},
+        )
+
+    err = call_and_catch(handler)
+    assert err.status == 401
+    for shown in _shown(err):
+        assert TOKEN not in shown, shown
+    assert err.message == f"Invalid header Bearer {REDACTED}: token {REDACTED} expired"
+    assert err.error_codes == (4010,)
+    assert err.tracking_id == f"ROUTER_{REDACTED}"
+
+
+def test_a_token_echoed_in_a_plain_text_body_is_redacted() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(502, text=f"upstream rejected {request.headers['Authorization']}")
+
+    err = call_and_catch(handler, method="PUT")
+    assert err.status == 502
+    for shown in _shown(err):
+        assert TOKEN not in shown, shown
+    assert err.message == f"upstream rejected Bearer {REDACTED}"
+
+
+def test_a_percent_encoded_token_is_redacted_too() -> None:
+    token = "ab+cd/ef=gh_0123456789"
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(400, json={"message": f"bad ?access_token={quote(token, safe='')}"})
+
+    async def go() -> None:
+        async with WebexClient(BASE, token, transport=httpx.MockTransport(handler)) as client:
+            await client.get_json(PATH)
+
+    with pytest.raises(WebexError) as info:
+        asyncio.run(go())
+    assert quote(token, safe="") not in str(info.value)
+    assert info.value.message == f"bad ?access_token={REDACTED}"
+
+
+@pytest.mark.parametrize(
+    "exc_type",
+    [
+        httpx.ConnectError,
+        httpx.RemoteProtocolError,
+        httpx.ReadTimeout,
+        httpx.ProxyError,
+        httpx.LocalProtocolError,
+    ],
+)
+def test_a_token_in_an_httpx_exception_message_is_redacted(exc_type: type[httpx.HTTPError]) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise exc_type(f"failed sending {request.headers['Authorization']!r} to webexapis.com")
+
+    err = call_and_catch(handler)
+    assert err.status == 0
+    for shown in _shown(err):
+        assert TOKEN not in shown, shown
+    assert err.message == f"{exc_type.__name__}: failed sending 'Bearer {REDACTED}' to webexapis.com"
+
+
+def test_a_short_placeholder_token_is_not_redacted_from_ordinary_words() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(404, json={"message": "location not found"})
+
+    async def go() -> None:
+        async with WebexClient(BASE, "t", transport=httpx.MockTransport(handler)) as client:
+            await client.get_json(PATH)
+
+    with pytest.raises(WebexError) as info:
+        asyncio.run(go())
+    assert info.value.message == "location not found"
+
+
+# --- trackingId in every failure -----------------------------------------------------------------------
+
+
+def test_without_a_server_tracking_id_the_error_quotes_the_one_sent() -> None:
+    sent: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request.headers["TrackingID"])
+        return httpx.Response(404, content=b"")
+
+    err = call_and_catch(handler)
+    assert err.tracking_id == sent[-1]
+    assert sent[-1].startswith("WXCR_")
+    assert f"trackingId {sent[-1]}" in str(err)
+
+
+def test_the_server_tracking_id_wins_over_the_one_sent() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(404, json={"message": "gone"}, headers={"TrackingID": "ROUTER_SRV"})
+
+    assert call_and_catch(handler).tracking_id == "ROUTER_SRV"
+
+
+def test_the_retry_after_header_is_kept_on_the_error() -> None:
+    err = WebexError.from_response(response(429, headers={"Retry-After": "rand(30),add(30)"}), PATH)
+    assert err.retry_after == "rand(30),add(30)"
+    assert WebexError.from_response(response(400), PATH).retry_after is None

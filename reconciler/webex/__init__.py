@@ -1,13 +1,15 @@
 from reconciler.webex.api import CallingApi, ConnectionOption, Location, Named, UpdateResult
-from reconciler.webex.client import DEFAULT_BASE_URL, RetryPolicy, WebexClient
-from reconciler.webex.errors import WebexError
+from reconciler.webex.client import DEFAULT_BASE_URL, ClientStats, RetryPolicy, WebexClient
+from reconciler.webex.errors import NoAnswer, WebexError
 
 __all__ = [
     "DEFAULT_BASE_URL",
     "CallingApi",
+    "ClientStats",
     "ConnectionOption",
     "Location",
     "Named",
+    "NoAnswer",
     "RetryPolicy",
     "UpdateResult",
     "WebexClient",

@@ -1,7 +1,13 @@
-"""Async HTTP client for the Webex API: auth, orgId, pagination, error bodies, 429 back-off.
+"""Async HTTP client for the Webex API: auth, orgId, pagination, error bodies, and the fault policy.
 
 Only this module talks HTTP. Concurrency is bounded here, around each exchange, so that a request
-waiting out a Retry-After does not hold a slot other requests could use.
+waiting out a Retry-After or a back-off does not hold a slot other requests could use.
+
+The fault policy (RetryPolicy; the mechanics are tenacity's): 429 and 423 wait what Retry-After says,
+capped, or a default when it is missing or unreadable; 500, 502, 503, 504 and a connection that failed,
+dropped or timed out back off exponentially with jitter; any other error is final. GET and PUT are both
+retried: every PUT here sends whole desired values, so sending it twice changes nothing more. All tries
+of one request count against `attempts`, and no wait starts that would end past its `deadline`.
 """
 
 from __future__ import annotations
@@ -11,27 +17,101 @@ import email.utils
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+from tenacity.stop import stop_base
+from tenacity.wait import wait_base, wait_exponential, wait_random
 
-from reconciler.webex.errors import WebexError
+from reconciler.webex.errors import NoAnswer, WebexError
+from reconciler.webex.security import (
+    base_url_problem,
+    origin_problem,
+    plain_http_problem,
+    redact,
+    secret_forms,
+)
 
 DEFAULT_BASE_URL = "https://webexapis.com/v1"
 Params = Mapping[str, str | int]
 
+THROTTLED = frozenset({423, 429})  # the server asks to come back later (Retry-After)
+SERVER_ERRORS = frozenset({500, 502, 503, 504})
+# Failures after which the request may not have reached the server, or its answer got lost.
+TRANSIENT_TRANSPORT_ERRORS = (httpx.NetworkError, httpx.RemoteProtocolError, httpx.TimeoutException)
+RETRY_REASONS = ("429", "423", "5xx", "transport")
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How 429 (and 423) answers are waited out. The full fault policy builds on this."""
+    """How failed requests are tried again. Times are in seconds."""
 
-    max_attempts: int = 6
-    default_wait: float = 5.0  # when Retry-After is missing or unreadable
-    max_wait: float = 120.0
+    attempts: int = 6  # tries of one request in all, the first included
+    base_backoff: float = 0.5  # back-off after the first 5xx or lost connection; doubles every try
+    max_backoff: float = 30.0
+    jitter: float = 1.0  # up to this much is added at random to each back-off, so clients spread out
+    default_wait: float = 5.0  # for a 429/423 whose Retry-After is missing or unreadable
+    max_wait: float = 120.0  # cap on one Retry-After wait
+    deadline: float = 300.0  # no wait starts that would end later than this after the first try
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise ValueError("RetryPolicy.attempts must be at least 1")
+        times = (self.base_backoff, self.max_backoff, self.jitter, self.default_wait, self.max_wait)
+        if min(times) < 0 or self.deadline <= 0:
+            raise ValueError("RetryPolicy times must not be negative, and the deadline must be positive")
+
+    def throttle_wait(self, retry_after: str | None, now: Callable[[], float] = time.time) -> float:
+        """The wait before retrying a 429/423 whose Retry-After header is `retry_after`."""
+        wait = parse_retry_after(retry_after, now)
+        return min(self.default_wait if wait is None else wait, self.max_wait)
+
+    def backoff(self) -> wait_base:
+        """The wait before retrying a 5xx or a lost connection: base·2ⁿ up to max_backoff, plus jitter."""
+        growing = wait_exponential(multiplier=self.base_backoff, max=self.max_backoff)
+        return growing + wait_random(0, self.jitter)
+
+
+@dataclass
+class ClientStats:
+    """What a client did, for reports and benchmarks."""
+
+    requests_sent: int = 0
+    retries: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RETRY_REASONS, 0))
+    waited: float = 0.0  # seconds spent waiting before retries
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def retry_reason(error: BaseException) -> str | None:
+    """Why a failed try is worth another (one of RETRY_REASONS); None when the failure is final."""
+    if isinstance(error, NoAnswer):
+        return "transport"
+    if not isinstance(error, WebexError):
+        return None
+    if error.status in THROTTLED:
+        return str(error.status)
+    return "5xx" if error.status in SERVER_ERRORS else None
+
+
+class _Deadline(stop_base):
+    """Stops before a wait that would end past the deadline, on the client's clock (tests move it)."""
+
+    def __init__(self, clock: Callable[[], float], seconds: float) -> None:
+        self._clock = clock
+        self._until = clock() + seconds
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return self._clock() + retry_state.upcoming_sleep > self._until
 
 
 class WebexClient:
+    """The API's only door. `sleep` and `clock` are the test hooks: every wait goes through `sleep`, and
+    each request's deadline is measured on `clock`, so tests pass fakes and nothing really waits."""
+
     def __init__(
         self,
         base_url: str,
@@ -43,11 +123,21 @@ class WebexClient:
         timeout: float = 30.0,
         retry: RetryPolicy = RetryPolicy(),
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        # An in-process transport (the sandbox, tests) puts nothing on a wire: plain http is safe there.
+        self._in_process = isinstance(transport, httpx.ASGITransport | httpx.MockTransport)
+        problem = base_url_problem(base_url, allow_plain_http=self._in_process)
+        if problem:
+            raise ValueError(f"unusable base URL: {problem}")
         self.base_url = base_url.rstrip("/")
+        self._base = httpx.URL(self.base_url)
         self.org_id = org_id
         self._retry = retry
+        self._backoff = retry.backoff()
         self._sleep = sleep
+        self._clock = clock
+        self._secrets = secret_forms(token)
         self._slots = asyncio.Semaphore(concurrency)
         self._http = httpx.AsyncClient(
             base_url=self.base_url + "/",
@@ -56,7 +146,16 @@ class WebexClient:
             timeout=timeout,
             limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
         )
-        self.requests_sent = 0
+        self.stats = ClientStats()
+        self.run_id = uuid.uuid4().hex[:16]
+        self._sequence = 0
+
+    def __repr__(self) -> str:  # never the token, not even in a debugger or a traceback
+        return f"WebexClient(base_url={self.base_url!r}, org_id={self.org_id!r}, retry={self._retry!r})"
+
+    @property
+    def requests_sent(self) -> int:
+        return self.stats.requests_sent
 
     async def __aenter__(self) -> WebexClient:
         return self
@@ -98,11 +197,11 @@ class WebexClient:
     ) -> str:
         """The next page's URL: relative links resolved, dropped parameters put back, loops refused."""
         url = response.url.join(link)
-        base = httpx.URL(self.base_url)
-        shown = _shown_path(url, self.base_url)
-        if (url.scheme, url.host, url.port) != (base.scheme, base.host, base.port):
-            # The token goes with every request: never follow a link to another host.
-            raise WebexError(0, f"refusing a next-page link to another host: {url.host}", path=shown)
+        shown = redact(_shown_path(url, self.base_url), self._secrets)
+        problem = origin_problem(url, self._base)
+        if problem:
+            # The token goes with every request: never follow a link off the base URL's origin.
+            raise WebexError(0, f"refusing a next-page link to {problem}", path=shown)
         next_url = _with_dropped_params(str(url), query)
         if next_url in seen:
             raise WebexError(0, "the API sent the same next-page link twice; stopping", path=shown)
@@ -117,56 +216,116 @@ class WebexClient:
         params: Params | None = None,
         json: Mapping[str, Any] | None = None,
     ) -> httpx.Response:
+        """One call, tried again as the retry policy says; raises the last failure's WebexError."""
         url = httpx.URL(path)
         query = dict(params or {})
         if self.org_id and "orgId" not in url.params:
             query["orgId"] = self.org_id
-        shown_path = _shown_path(url, self.base_url)
-        for attempt in range(1, self._retry.max_attempts + 1):
-            async with self._slots:
-                response = await self._send(method, url, query, json, shown_path)
-            if response.status_code in (423, 429) and attempt < self._retry.max_attempts:
-                await self._sleep(self._wait_for(response))
-                continue
-            if response.status_code >= 400:
-                raise WebexError.from_response(response, shown_path)
-            return response
-        raise AssertionError("unreachable: the last attempt returns or raises")
+        # Merge rather than pass params=: httpx would replace a query the URL already carries.
+        target = url.copy_merge_params(query) if query else url
+        shown_path = redact(_shown_path(url, self.base_url), self._secrets)
+        async for attempt in self._retrying():
+            with attempt:
+                return await self._exchange(method, target, json, shown_path)
+        raise AssertionError("unreachable: tenacity returns the last try's answer or raises its error")
+
+    def _retrying(self) -> AsyncRetrying:
+        return AsyncRetrying(
+            sleep=self._sleep,
+            stop=stop_after_attempt(self._retry.attempts) | _Deadline(self._clock, self._retry.deadline),
+            wait=self._wait,
+            retry=retry_if_exception(lambda error: retry_reason(error) is not None),
+            before_sleep=self._count_retry,
+            reraise=True,
+        )
+
+    def _wait(self, retry_state: RetryCallState) -> float:
+        error = _failure(retry_state)
+        if error.status in THROTTLED:
+            return self._retry.throttle_wait(error.retry_after)
+        return self._backoff(retry_state)
+
+    def _count_retry(self, retry_state: RetryCallState) -> None:
+        reason = retry_reason(_failure(retry_state))
+        if reason is not None:
+            self.stats.retries[reason] += 1
+        self.stats.waited += retry_state.upcoming_sleep
+
+    async def _exchange(
+        self, method: str, target: httpx.URL, json: Mapping[str, Any] | None, shown_path: str
+    ) -> httpx.Response:
+        """One try. The slot is held for the exchange only: judging and waiting happen outside it."""
+        async with self._slots:
+            response = await self._send(method, target, json, shown_path)
+        if response.status_code >= 400:
+            raise WebexError.from_response(response, shown_path, secrets=self._secrets)
+        return response
 
     async def _send(
-        self,
-        method: str,
-        url: httpx.URL,
-        query: dict[str, str | int],
-        json: Mapping[str, Any] | None,
-        shown_path: str,
+        self, method: str, target: httpx.URL, json: Mapping[str, Any] | None, shown_path: str
     ) -> httpx.Response:
-        self.requests_sent += 1
-        headers = {"TrackingID": f"WXCR_{uuid.uuid4()}"}
+        # One run id per client, a sequence number per request: unique, and Webex support (or a log
+        # search) can find every request of one run.
+        self._sequence += 1
+        tracking = f"WXCR_{self.run_id}_{self._sequence:06d}"
+        request = self._http.build_request(method, target, json=json, headers={"TrackingID": tracking})
+        self._check_destination(request.url, method, shown_path)
+        self.stats.requests_sent += 1
         try:
-            # Merge rather than pass params=: httpx would replace a query the URL already carries.
-            target = url.copy_merge_params(query) if query else url
-            return await self._http.request(method, target, json=json, headers=headers)
+            return await self._http.send(request)
         except httpx.HTTPError as exc:
-            raise WebexError(0, f"{type(exc).__name__}: {exc}", method=method, path=shown_path) from None
+            kind = NoAnswer if isinstance(exc, TRANSIENT_TRANSPORT_ERRORS) else WebexError
+            message = redact(_describe(exc), self._secrets)
+            # `from None`: the httpx exception holds the request, Authorization header and all.
+            raise kind(0, message, method=method, path=shown_path, tracking_id=tracking) from None
 
-    def _wait_for(self, response: httpx.Response) -> float:
-        wait = parse_retry_after(response.headers.get("Retry-After"))
-        return min(wait if wait is not None else self._retry.default_wait, self._retry.max_wait)
+    def _check_destination(self, url: httpx.URL, method: str, shown_path: str) -> None:
+        """Defence in depth: whatever built the URL, the token goes to the base URL's origin, encrypted."""
+        problem = origin_problem(url, self._base)
+        if problem is None and not self._in_process:
+            problem = plain_http_problem(url)
+        if problem:
+            raise WebexError(0, f"refusing to send the request: {problem}", method=method, path=shown_path)
+
+
+def _failure(retry_state: RetryCallState) -> WebexError:
+    """The WebexError the last try raised (the only kind the retry predicate lets through to here)."""
+    error = retry_state.outcome.exception() if retry_state.outcome else None
+    if not isinstance(error, WebexError):
+        raise TypeError(f"unexpected failure to retry: {error!r}")
+    return error
+
+
+_NO_DETAIL: dict[type[httpx.HTTPError], str] = {
+    httpx.ConnectTimeout: "timed out connecting",
+    httpx.ReadTimeout: "timed out waiting for the answer",
+    httpx.WriteTimeout: "timed out sending the request",
+    httpx.PoolTimeout: "timed out waiting for a free connection",
+    httpx.ConnectError: "could not connect",
+    httpx.RemoteProtocolError: "the server closed the connection without a complete answer",
+}
+
+
+def _describe(exc: httpx.HTTPError) -> str:
+    """A readable one-liner for a failure without an answer; httpx leaves some messages empty."""
+    detail = str(exc) or _NO_DETAIL.get(type(exc), "no detail")
+    return f"{type(exc).__name__}: {detail}"
 
 
 def parse_retry_after(value: str | None, now: Callable[[], float] = time.time) -> float | None:
-    """Seconds to wait from a Retry-After value (seconds or HTTP date); None when unreadable."""
+    """Seconds to wait from a Retry-After value (whole seconds or an HTTP date); None when unreadable.
+
+    Negative, fractional and made-up values (`rand(30),add(30)` came from the live API) are unreadable.
+    """
     if value is None:
         return None
     value = value.strip()
     if value.isascii() and value.isdigit():
         return float(value)
     try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - now())
+    except (TypeError, ValueError, OverflowError):
         return None
-    return max(0.0, when.timestamp() - now())
 
 
 def _json_object(response: httpx.Response) -> dict[str, Any]:

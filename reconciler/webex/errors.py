@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import httpx
+
+from reconciler.webex.security import redact
 
 
 class WebexError(Exception):
@@ -23,6 +26,7 @@ class WebexError(Exception):
         error_codes: tuple[int, ...] = (),
         tracking_id: str | None = None,
         body: Any = None,
+        retry_after: str | None = None,
     ) -> None:
         self.status = status
         self.message = message
@@ -31,6 +35,7 @@ class WebexError(Exception):
         self.error_codes = error_codes
         self.tracking_id = tracking_id
         self.body = body
+        self.retry_after = retry_after  # the answer's Retry-After header, as sent
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -53,26 +58,49 @@ class WebexError(Exception):
         }
 
     @classmethod
-    def from_response(cls, response: httpx.Response, path: str) -> WebexError:
-        """Read a Webex error body leniently: `message` + `errors[]`, or `errorMessage`, or plain text."""
-        body: Any
-        try:
-            body = response.json()
-        except ValueError:
-            body = response.text
+    def from_response(
+        cls, response: httpx.Response, path: str, *, secrets: Collection[str] = ()
+    ) -> WebexError:
+        """Read a Webex error body leniently: `message` + `errors[]`, or `errorMessage`, or plain text.
+
+        Every `secrets` occurrence is redacted first: a server may echo what it was sent.
+        """
+        body = redact(_body(response), secrets)
         message, codes = _message_and_codes(body)
-        tracking = (body.get("trackingId") if isinstance(body, dict) else None) or response.headers.get(
-            "TrackingID"
-        )
         return cls(
             response.status_code,
-            message or response.reason_phrase or "error",
+            redact(message or response.reason_phrase or "error", secrets),
             method=response.request.method,
-            path=path,
+            path=redact(path, secrets),
             error_codes=codes,
-            tracking_id=str(tracking) if tracking else None,
+            tracking_id=redact(_tracking_id(body, response), secrets),
             body=body,
+            retry_after=response.headers.get("Retry-After"),
         )
+
+
+class NoAnswer(WebexError):
+    """No HTTP answer (status 0) because the connection failed, dropped or timed out: worth another try."""
+
+
+def _body(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        return response.text
+
+
+def _tracking_id(body: Any, response: httpx.Response) -> str | None:
+    """The body's trackingId, else the answer's TrackingID header, else the one the request was sent with.
+
+    Webex files a request under the TrackingID the client sent, so the last is still worth quoting.
+    """
+    tracking = (
+        (body.get("trackingId") if isinstance(body, dict) else None)
+        or response.headers.get("TrackingID")
+        or response.request.headers.get("TrackingID")
+    )
+    return str(tracking) if tracking else None
 
 
 def _message_and_codes(body: Any) -> tuple[str, tuple[int, ...]]:
