@@ -187,3 +187,34 @@ def test_generate_scales_to_ten_thousand_locations() -> None:
     org = SandboxOrg.generate(10_000)
     assert len(org.locations) == 10_000 and len(org.trunks) == 1_000
     assert len({loc.details["routingPrefix"] for loc in org.locations.values() if loc.details}) == 10_000
+
+
+def test_job_outcomes_end_failed_or_completed_with_errors() -> None:
+    plain = Job(str(uuid.uuid4()), "Denver", created=100.0, tracking_id="t")
+    assert [plain.exit_code(100.0 + t, 3.0) for t in (0.0, 2.0, 3.0)] == ["UNKNOWN", "UNKNOWN", "COMPLETED"]
+    failed = Job(str(uuid.uuid4()), "Denver", 100.0, "t", [JobError("boom", 6100, "Denver")])
+    assert (failed.phase(103.0, 3.0), failed.exit_code(103.0, 3.0)) == ("FAILED", "FAILED")
+    partly = Job(
+        str(uuid.uuid4()), "Denver", 100.0, "t", [JobError("some", 6100, "Denver")], partly_done=True
+    )
+    assert partly.exit_code(102.0, 3.0) == "UNKNOWN"
+    assert (partly.phase(103.0, 3.0), partly.exit_code(103.0, 3.0)) == ("COMPLETED", "COMPLETED_WITH_ERRORS")
+
+
+def test_end_jobs_restores_the_old_prefix_of_a_failed_job_once_it_has_ended(tmp_path: Path) -> None:
+    org = SandboxOrg.seed()
+    denver = by_name(org, "Denver")
+    org.update_details(denver, {"routingPrefix": "212"})
+    job = org.start_prefix_job(denver, 100.0, "ROUTER_x")
+    job.errors.append(JobError("could not update", 6100, "Denver"))
+    job.restore_prefix, job.old_prefix = True, "100"
+    org.save(tmp_path / "org.json")
+    assert SandboxOrg.load(tmp_path / "org.json") == org  # a restarted sandbox still restores it
+
+    assert org.end_jobs(102.9, 3.0) is False
+    assert denver.details is not None and denver.details["routingPrefix"] == "212"
+    assert org.end_jobs(103.0, 3.0) is True
+    assert denver.details["routingPrefix"] == "100" and not job.restore_prefix
+    org.update_details(denver, {"routingPrefix": "101"})
+    assert org.end_jobs(200.0, 3.0) is False  # restored once only: later changes stay
+    assert denver.details["routingPrefix"] == "101"

@@ -1,11 +1,114 @@
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
 from reconciler.cli.common import EXIT_OK, err, handles_user_errors, out
 from reconciler.connection import SANDBOX_STATE_FILE, resolve_connection
+
+_SHARE = click.FloatRange(0.0, 1.0)
+_COUNT = click.IntRange(min=0)
+
+
+def _regexes(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
+    """Refuse a --fail-path that is not a regular expression now, not at the first request."""
+    for value in values:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise click.BadParameter(f"{value!r} is not a regular expression ({exc})") from None
+    return values
+
+
+# The fault-injection switches of SandboxSettings, off by default; the parameter names are its fields'.
+_FAULT_OPTIONS: list[Callable[[Any], Any]] = [
+    click.option(
+        "--job-seconds",
+        type=click.FloatRange(min=0.0),
+        default=1.0,
+        show_default=True,
+        help="How long a routing-prefix job runs.",
+    ),
+    click.option(
+        "--rate-limit",
+        "rate_limit_per_second",
+        type=click.FloatRange(min=0.0, min_open=True),
+        help="Requests per second (burst as many) before answering 429.",
+    ),
+    click.option(
+        "--retry-after",
+        metavar="TEXT",
+        help="Exact Retry-After text of the 429s, e.g. 'rand(30),add(30)' or an HTTP date "
+        "(default: whole seconds).",
+    ),
+    click.option(
+        "--fail-rate",
+        type=_SHARE,
+        default=0.0,
+        help="Share (0 to 1) of requests answering 500/502/503/504, before changing anything.",
+    ),
+    click.option(
+        "--drop-rate",
+        type=_SHARE,
+        default=0.0,
+        help="Share (0 to 1) of requests whose connection is closed without an answer.",
+    ),
+    click.option(
+        "--fail-path",
+        "fail_paths",
+        multiple=True,
+        metavar="REGEX",
+        callback=_regexes,
+        help="Limit --fail-rate and --drop-rate to URL paths matching this (repeatable).",
+    ),
+    click.option(
+        "--latency-ms",
+        type=click.FloatRange(min=0.0),
+        default=0.0,
+        help="Delay every answer this long, without holding up other requests.",
+    ),
+    click.option(
+        "--latency-jitter-ms",
+        type=click.FloatRange(min=0.0),
+        default=0.0,
+        help="Vary the delay by up to this much either way.",
+    ),
+    click.option("--seed", type=int, help="Seed of the random faults, to repeat a run exactly."),
+    click.option(
+        "--prefix-conflicts",
+        type=_COUNT,
+        default=0,
+        help="The next N routing-prefix changes answer 409 (another job in progress).",
+    ),
+    click.option(
+        "--prefix-not-triggered",
+        type=_COUNT,
+        default=0,
+        help="The next N answer 206: other fields change, the prefix does not, no job.",
+    ),
+    click.option(
+        "--failing-jobs",
+        type=_COUNT,
+        default=0,
+        help="The next N start a job that fails; the old prefix comes back.",
+    ),
+    click.option(
+        "--jobs-with-errors",
+        type=_COUNT,
+        default=0,
+        help="The next N start a job that ends COMPLETED_WITH_ERRORS.",
+    ),
+]
+
+
+def _fault_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(_FAULT_OPTIONS):
+        command = option(command)
+    return command
 
 
 @click.group()
@@ -24,17 +127,25 @@ def sandbox() -> None:
     help="State file, shared with --sandbox.",
 )
 @click.option("--require-token", is_flag=True, help="Accept only the token in $WEBEX_ACCESS_TOKEN.")
+@_fault_options
 @handles_user_errors
-def serve(host: str, port: int, state: Path, require_token: bool) -> int:
-    """Serve the sandbox org over HTTP (base URL http://HOST:PORT/v1)."""
+def serve(host: str, port: int, state: Path, require_token: bool, **faults: Any) -> int:
+    """Serve the sandbox org over HTTP (base URL http://HOST:PORT/v1).
+
+    Faults are off unless switched on below; the routing-prefix counters apply in the order listed.
+    """
     from reconciler.sandbox import SandboxSettings
+    from reconciler.sandbox.faults import describe
     from reconciler.sandbox.server import serve as serve_org
 
     token = None
     if require_token:
         token = resolve_connection(sandbox=False, token_file=None, base_url=None, org_id=None).token
+    settings = SandboxSettings(**faults)
     err.print(f"Sandbox org at http://{host}:{port}/v1 (state in {state})", markup=False)
-    serve_org(host, port, state, token, SandboxSettings())
+    err.print(f"Routing-prefix jobs take {settings.job_seconds:g} s.", markup=False)
+    err.print("Faults: " + ("; ".join(describe(settings)) or "none"), markup=False, soft_wrap=True)
+    serve_org(host, port, state, token, settings)
     return EXIT_OK
 
 

@@ -5,12 +5,14 @@ and by the tests (ServerThread). The Webex client never imports this package.
 """
 
 from reconciler.sandbox.app import create_app
+from reconciler.sandbox.faults import ConnectionDropped
 from reconciler.sandbox.gateway import RecordedRequest
 from reconciler.sandbox.org import SandboxOrg, webex_id
 from reconciler.sandbox.server import ServerThread, serve
 from reconciler.sandbox.settings import SandboxSettings
 
 __all__ = [
+    "ConnectionDropped",
     "RecordedRequest",
     "SandboxOrg",
     "SandboxSettings",

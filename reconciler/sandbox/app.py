@@ -5,6 +5,7 @@ Error bodies and errorCodes: see `reconciler.sandbox.errors`; the PUT rules: `re
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -22,13 +23,15 @@ from reconciler.sandbox.errors import (
     BAD_BODY,
     BAD_QUERY,
     NOT_FOUND,
+    PREFIX_JOB_ERROR,
     WebexError,
     http_error_handler,
     tracking_id,
     webex_error_handler,
 )
+from reconciler.sandbox.faults import Faults, PrefixOutcome, take_prefix_outcome
 from reconciler.sandbox.gateway import Gateway, RecordedRequest
-from reconciler.sandbox.org import Job, Location, PstnConnection, SandboxOrg
+from reconciler.sandbox.org import Job, JobError, Location, PstnConnection, SandboxOrg
 from reconciler.sandbox.paging import paginate
 from reconciler.sandbox.settings import SandboxSettings
 
@@ -39,12 +42,21 @@ ORDERS = {
     **dict.fromkeys(("desc", "name-desc", "name,desc", "name:desc"), True),
 }
 SERVICE_TYPES = ("GEOGRAPHIC_NUMBERS", "TOLLFREE_NUMBERS", "BUSINESS_TEXTS", "MOBILE_NUMBERS")
+JOB_IN_PROGRESS = "Cannot update the routing prefix: another routing prefix job is in progress"
+JOB_NOT_TRIGGERED = (
+    "The routing prefix update job was not triggered: the routing prefix is unchanged; "
+    "the other settings were updated"
+)
 
 
-def _route(path: str, **handlers: Handler) -> Route:
-    """One route per path, so a wrong method on a known path is a 405 naming every allowed method."""
+def _route(path: str, before: Callable[[], None], **handlers: Handler) -> Route:
+    """One route per path, so a wrong method on a known path is a 405 naming every allowed method.
+
+    `before` runs ahead of every handler.
+    """
 
     async def endpoint(request: Request) -> Response:
+        before()
         return await handlers["GET" if request.method == "HEAD" else request.method](request)
 
     return Route(path, endpoint, methods=list(handlers))
@@ -64,6 +76,23 @@ async def _json_object(request: Request) -> dict[str, Any]:
     return body
 
 
+def _failure(request: Request, status: int, reason: str) -> Response:
+    """A 409 or 206 of the location PUT: `{failureReason, trackingId}`, not an error body."""
+    return JSONResponse({"failureReason": reason, "trackingId": tracking_id(request.scope)}, status)
+
+
+def _give_outcome(job: Job, outcome: PrefixOutcome, location: Location, old_prefix: str | None) -> None:
+    """Give a job started under `failing_jobs` or `jobs_with_errors` its error item and its ending."""
+    if outcome is PrefixOutcome.FAILING_JOB:
+        reason = f"The routing prefix of location {location.name} could not be updated"
+        job.errors.append(JobError(reason, PREFIX_JOB_ERROR, location.name))
+        job.restore_prefix, job.old_prefix = True, old_prefix
+    elif outcome is PrefixOutcome.JOB_WITH_ERRORS:
+        reason = f"The routing prefix of some numbers of location {location.name} could not be updated"
+        job.errors.append(JobError(reason, PREFIX_JOB_ERROR, location.name))
+        job.partly_done = True
+
+
 class _Api:
     """The route handlers, over one live org."""
 
@@ -73,21 +102,30 @@ class _Api:
         self.state_path = state_path
 
     def routes(self) -> list[Route]:
+        route = functools.partial(_route, before=self._end_jobs)
         return [
-            _route("/v1/locations", GET=self.list_locations),
-            _route("/v1/telephony/config/locations", GET=self.list_calling_locations),
-            _route("/v1/telephony/config/locations/{locationId}", GET=self.get_details, PUT=self.put_details),
-            _route(
+            route("/v1/locations", GET=self.list_locations),
+            route("/v1/telephony/config/locations", GET=self.list_calling_locations),
+            route("/v1/telephony/config/locations/{locationId}", GET=self.get_details, PUT=self.put_details),
+            route(
                 "/v1/telephony/pstn/locations/{locationId}/connection", GET=self.get_pstn, PUT=self.put_pstn
             ),
-            _route("/v1/telephony/pstn/locations/{locationId}/connectionOptions", GET=self.list_options),
-            _route("/v1/telephony/config/premisePstn/trunks", GET=self.list_trunks),
-            _route("/v1/telephony/config/premisePstn/routeGroups", GET=self.list_route_groups),
-            _route("/v1/telephony/config/jobs/updateRoutingPrefix/{jobId}", GET=self.get_job),
-            _route("/v1/telephony/config/jobs/updateRoutingPrefix/{jobId}/errors", GET=self.get_job_errors),
+            route("/v1/telephony/pstn/locations/{locationId}/connectionOptions", GET=self.list_options),
+            route("/v1/telephony/config/premisePstn/trunks", GET=self.list_trunks),
+            route("/v1/telephony/config/premisePstn/routeGroups", GET=self.list_route_groups),
+            route("/v1/telephony/config/jobs/updateRoutingPrefix/{jobId}", GET=self.get_job),
+            route("/v1/telephony/config/jobs/updateRoutingPrefix/{jobId}/errors", GET=self.get_job_errors),
         ]
 
     # --- helpers ---------------------------------------------------------------------------------
+    def _end_jobs(self) -> None:
+        """Finish the jobs that ended since the last request: a failed one restores the old prefix.
+
+        Job time comes from the (injectable) clock, not from a timer, so this runs before every request.
+        """
+        if self.org.end_jobs(self.settings.clock(), self.settings.job_seconds):
+            self._saved()
+
     def _location(self, request: Request) -> Location:
         location_id = request.path_params["locationId"]
         location = self.org.calling_location(location_id)
@@ -153,24 +191,40 @@ class _Api:
         violations = rules.check_location_update(body, self.org, location)
         if violations:
             raise WebexError(400, violations)
+        if "routingPrefix" in body and body["routingPrefix"] != location.details["routingPrefix"]:
+            return self._change_prefix(request, location, body)
+        self._update(location, body)
+        self._saved()
+        return Response(status_code=204)
+
+    def _change_prefix(self, request: Request, location: Location, body: dict[str, Any]) -> Response:
+        """A valid PUT that changes the prefix: 200 and a job; 409 while one runs; or what a fault says."""
+        assert location.details is not None
         now = self.settings.clock()
-        prefix_changes = (
-            "routingPrefix" in body and body["routingPrefix"] != location.details["routingPrefix"]
-        )
-        running = self.org.running_job(now, self.settings.job_seconds) if prefix_changes else None
+        running = self.org.running_job(now, self.settings.job_seconds)
         if running is not None:
-            reason = (
-                f"Cannot update the routing prefix: another routing prefix job is in progress ({running.id})"
-            )
-            return JSONResponse({"failureReason": reason, "trackingId": tracking_id(request.scope)}, 409)
+            return _failure(request, 409, f"{JOB_IN_PROGRESS} ({running.id})")
+        outcome = take_prefix_outcome(self.settings)
+        if outcome is PrefixOutcome.CONFLICT:
+            return _failure(request, 409, JOB_IN_PROGRESS)
+        if outcome is PrefixOutcome.NOT_TRIGGERED:
+            self._update(location, {k: v for k, v in body.items() if k != "routingPrefix"})
+            self._saved()
+            return _failure(request, 206, JOB_NOT_TRIGGERED)
+        old_prefix = location.details["routingPrefix"]
+        self._update(location, body)
+        job = self.org.start_prefix_job(location, now, tracking_id(request.scope))
+        _give_outcome(job, outcome, location, old_prefix)
+        self._saved()
+        return JSONResponse({"batchJobId": job.id})
+
+    def _update(self, location: Location, body: dict[str, Any]) -> None:
+        """Write a valid body's fields; `connection` moves the PSTN to a local gateway."""
         self.org.update_details(location, {k: v for k, v in body.items() if k != "connection"})
         if "connection" in body:
             location.pstn = self._local_gateway(
                 location, body["connection"]["type"], body["connection"]["id"], None
             )
-        job = self.org.start_prefix_job(location, now, tracking_id(request.scope)) if prefix_changes else None
-        self._saved()
-        return Response(status_code=204) if job is None else JSONResponse({"batchJobId": job.id})
 
     # --- PSTN ------------------------------------------------------------------------------------
     async def get_pstn(self, request: Request) -> Response:
@@ -249,17 +303,21 @@ def create_app(
     """The simulator over `org` (mutated in place; saved to `state_path` after each successful change).
 
     `token=None` accepts any non-empty bearer token. `app.state.org` is the live org,
-    `app.state.requests` the list of RecordedRequest answered so far, `app.state.settings` the settings.
+    `app.state.requests` the list of RecordedRequest answered so far, `app.state.settings` the settings
+    (change their fields to change the app's behaviour), `app.state.faults` the faults' random generator
+    and rate-limit bucket.
     """
     settings = settings or SandboxSettings()
+    faults = Faults(settings)
     log: list[RecordedRequest] = []
     app = Starlette(
         routes=_Api(org, settings, state_path).routes(),
-        middleware=[Middleware(Gateway, org=org, token=token, settings=settings, log=log)],
+        middleware=[Middleware(Gateway, org=org, token=token, settings=settings, faults=faults, log=log)],
         exception_handlers={WebexError: webex_error_handler, HTTPException: http_error_handler},
     )
     app.router.redirect_slashes = False
     app.state.org = org
     app.state.requests = log
     app.state.settings = settings
+    app.state.faults = faults
     return app

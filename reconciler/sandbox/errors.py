@@ -10,17 +10,23 @@ errorCode status meaning
 4005      405    method not allowed on a known path
 4008      404    not found: unknown path, location (or one not enabled for Calling), job, PSTN connection,
                  or an ``orgId`` that is not the sandbox org's
-4029      429    rate limited; the ``Retry-After`` header says how many whole seconds to wait
+4029      429    rate limited; the ``Retry-After`` header says how many whole seconds to wait (or carries
+                 the text of ``SandboxSettings.retry_after``)
 4400      400    a bad query parameter (``max``, ``start``, ``order``, ``serviceTypes``)
 5600      400    ``routingPrefix`` already used by another location (observed on the live API)
+6100      (job)  ``key`` and ``code`` of a routing-prefix job's error item (``failing_jobs``,
+                 ``jobs_with_errors``)
 25000     400    the body is not JSON, or not a JSON object
 25008     400    an invalid field value: unknown field, wrong JSON type, bad format, missing required
                  field, a reference to a trunk/route group/option that does not exist or is not available,
                  a setting the location's country does not allow, a PSTN type the API cannot set
 500       500    a bug in the sandbox itself (the exception still propagates, for the test to see)
+500-504   5xx    a fault injected by ``SandboxSettings.fail_rate`` (500, 502, 503 or 504): the errorCode
+                 is the status, and the description says the fault was injected
 ========= ====== ======================================================================================
 
-A 409 for a routing-prefix change while another job runs is not an error body: it is
+A 409 for a routing-prefix change while another job runs (or as if one did: ``prefix_conflicts``) and a
+206 for a change whose job was not triggered (``prefix_not_triggered``) are not error bodies: they are
 ``{"failureReason", "trackingId"}``, as the API reference describes.
 """
 
@@ -42,6 +48,7 @@ BAD_QUERY = 4400
 DUPLICATE_ROUTING_PREFIX = 5600
 BAD_BODY = 25000
 INVALID_VALUE = 25008
+PREFIX_JOB_ERROR = 6100
 
 # Where the gateway leaves the request's tracking id for the handlers (an ASGI scope extension key).
 TRACKING_KEY = "wxc_sandbox.tracking_id"

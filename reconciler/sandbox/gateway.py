@@ -1,14 +1,16 @@
-"""What stands in front of every sandbox route: tracking ids, auth, rate limit, orgId, the request log.
+"""What stands in front of every sandbox route: tracking ids, auth, injected faults, orgId, the request log.
 
 An ASGI middleware, so it also sees the answers that no handler made (401, 429, unknown paths, 405).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import enum
 import json
-import math
-from collections.abc import Callable
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 from starlette.datastructures import Headers, MutableHeaders, QueryParams
@@ -23,10 +25,22 @@ from reconciler.sandbox.errors import (
     error_response,
     new_tracking_id,
 )
+from reconciler.sandbox.faults import CLOSE_CONNECTION_KEY, ConnectionDropped, Faults
 from reconciler.sandbox.org import SandboxOrg
 from reconciler.sandbox.settings import SandboxSettings
 
 UNAUTHORIZED_MESSAGE = "The request requires a valid access token set in the Authorization request header."
+DROPPED = 0  # the status a RecordedRequest logs for a request dropped without an answer
+DISCONNECT_TIMEOUT = 5.0  # seconds; a server closes a connection at once, this only guards against a hang
+
+
+class Drop(enum.Enum):
+    """The answer to a dropped request: none; the connection is closed."""
+
+    DROP = "drop"
+
+
+DROP = Drop.DROP
 
 
 @dataclass(frozen=True)
@@ -38,28 +52,7 @@ class RecordedRequest:
     query: dict[str, str]
     body: Any  # parsed JSON; None without a body; the text itself when it is not JSON
     headers: dict[str, str]  # lower-case names
-    status: int
-
-
-class TokenBucket:
-    """`rate` requests per second, bursts of up to max(1, rate)."""
-
-    def __init__(self, rate: float, clock: Callable[[], float]) -> None:
-        self.rate = rate
-        self.capacity = max(1.0, rate)
-        self.clock = clock
-        self.tokens = self.capacity
-        self.updated = clock()
-
-    def take(self) -> float:
-        """Take a token; 0.0 when there was one, else the seconds until there will be."""
-        now = self.clock()
-        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
-        self.updated = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return 0.0
-        return (1.0 - self.tokens) / self.rate
+    status: int  # 0 (DROPPED) when the connection was closed without an answer
 
 
 def _parse_body(body: bytes) -> Any:
@@ -73,7 +66,15 @@ def _parse_body(body: bytes) -> Any:
 
 
 class Gateway:
-    """ASGI middleware: TrackingID on every answer, bearer auth, rate limit, orgId check, request log."""
+    """ASGI middleware: TrackingID on every answer, bearer auth, faults, orgId check, request log.
+
+    In order: the bearer token (401), the rate limit (429), a dropped connection, an injected 5xx, the
+    orgId (404); then the route. So a dropped or failed request never reaches a route and changes nothing.
+
+    The latency is added to the answer, after the request is handled and logged, as if all of it were
+    the answer's way back: a request changes the org as it arrives, so a client killed while waiting for
+    its answer leaves the org and the request log as a real one would, without a latency-long window.
+    """
 
     def __init__(
         self,
@@ -82,28 +83,26 @@ class Gateway:
         org: SandboxOrg,
         token: str | None,
         settings: SandboxSettings,
+        faults: Faults,
         log: list[RecordedRequest],
     ) -> None:
         self.app = app
         self.org = org
         self.token = token
+        self.settings = settings
+        self.faults = faults
         self.log = log
-        rate = settings.rate_limit_per_second
-        self.bucket = TokenBucket(rate, settings.clock) if rate else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body", False):
-                break
+        body = await _read_body(receive)
         headers = Headers(scope=scope)
         tracking = headers.get("trackingid") or new_tracking_id()
         scope[TRACKING_KEY] = tracking
+        api = self.faults.applies_to(scope["path"])
+        delay = self.faults.delay() if api else 0.0
         started = replayed = False
 
         def record(status: int) -> None:
@@ -132,19 +131,32 @@ class Gateway:
                 started = True
                 MutableHeaders(scope=message)["TrackingID"] = tracking
                 record(message["status"])
+                await self._travel(delay)
             await send(message)
 
         try:
-            refusal = self._refusal(scope, headers, tracking)
+            refusal = self._refusal(scope, headers, tracking, api)
+            if refusal is DROP:
+                record(DROPPED)
+                await self._travel(delay)
+                await _drop_connection(scope, receive)
+                return
             await (refusal or self.app)(scope, replay, send_tracked)
+        except ConnectionDropped:
+            raise  # in-process, the drop itself: not a crash of the sandbox
         except Exception:
             if not started:  # nothing was sent yet: still a Webex error body with the tracking id
                 crash = error_response(500, [Violation("Internal error in the sandbox", 500)], tracking)
                 await crash(scope, replay, send_tracked)
             raise
 
-    def _refusal(self, scope: Scope, headers: Headers, tracking: str) -> ASGIApp | None:
-        """The answer for a request that must not reach a route, else None."""
+    async def _travel(self, delay: float) -> None:
+        """The latency of an answer: awaited, so other requests go on meanwhile."""
+        if delay > 0:
+            await self.settings.sleep(delay)
+
+    def _refusal(self, scope: Scope, headers: Headers, tracking: str, api: bool) -> ASGIApp | Drop | None:
+        """The answer for a request that must not reach a route (or DROP: none at all), else None."""
         scheme, _, credentials = headers.get("authorization", "").partition(" ")
         credentials = credentials.strip()
         if (
@@ -153,11 +165,47 @@ class Gateway:
             or (self.token is not None and credentials != self.token)
         ):
             return error_response(401, [Violation(UNAUTHORIZED_MESSAGE, UNAUTHORIZED)], tracking)
-        if self.bucket is not None and (wait := self.bucket.take()) > 0:
-            retry_after = str(max(1, math.ceil(wait)))
-            violation = Violation(f"Too many requests; retry after {retry_after} seconds", RATE_LIMITED)
-            return error_response(429, [violation], tracking, {"Retry-After": retry_after})
+        if api:
+            fault = self._fault(scope["path"], tracking)
+            if fault is not None:
+                return fault
         org_id = QueryParams(scope["query_string"]).get("orgId")
         if org_id is not None and org_id != self.org.id:
             return error_response(404, [Violation(f"Organization {org_id} not found", NOT_FOUND)], tracking)
         return None
+
+    def _fault(self, path: str, tracking: str) -> ASGIApp | Drop | None:
+        """A 429, a drop or an injected 5xx for an API request, else None."""
+        retry_after = self.faults.retry_after()
+        if retry_after is not None:
+            violation = Violation(f"Too many requests (Retry-After: {retry_after})", RATE_LIMITED)
+            return error_response(429, [violation], tracking, {"Retry-After": retry_after})
+        if self.faults.drops(path):
+            return DROP
+        status = self.faults.failure(path)
+        if status is not None:
+            violation = Violation(f"{HTTPStatus(status).phrase} (a fault injected by the sandbox)", status)
+            return error_response(status, [violation], tracking)
+        return None
+
+
+async def _read_body(receive: Receive) -> bytes:
+    body = b""
+    while True:
+        message = await receive()
+        chunk: bytes = message.get("body", b"")
+        body += chunk
+        if not message.get("more_body", False):
+            return body
+
+
+async def _drop_connection(scope: Scope, receive: Receive) -> None:
+    """Close the client's connection without an answer; in-process, raise ConnectionDropped."""
+    close = scope.get(CLOSE_CONNECTION_KEY)
+    if close is None:
+        raise ConnectionDropped()
+    close()
+    # Return only once the server has seen the connection go (http.disconnect): returning earlier, it
+    # would take the app for one that forgot to answer, and log an error and try to send a 500.
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(receive(), DISCONNECT_TIMEOUT)

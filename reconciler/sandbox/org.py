@@ -124,6 +124,13 @@ class Job:
     created: float  # seconds since the epoch, from the settings' clock
     tracking_id: str
     errors: list[JobError] = field(default_factory=list)
+    # With errors, a job ends FAILED, unless it updated some of what it had to: then it ends COMPLETED
+    # with exit code COMPLETED_WITH_ERRORS.
+    partly_done: bool = False
+    # A failed job leaves the location with the prefix it had before; the org puts `old_prefix` back
+    # once the job has ended (see SandboxOrg.end_jobs), as GET shows the new prefix while it runs.
+    restore_prefix: bool = False
+    old_prefix: str | None = None
     id: str = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -133,8 +140,15 @@ class Job:
         """STARTING for the first third of `duration`, STARTED to its end, then COMPLETED or FAILED."""
         elapsed = now - self.created
         if elapsed >= duration:
-            return "FAILED" if self.errors else "COMPLETED"
+            return "FAILED" if self.errors and not self.partly_done else "COMPLETED"
         return "STARTING" if elapsed < duration / 3 else "STARTED"
+
+    def exit_code(self, now: float, duration: float) -> str:
+        """UNKNOWN while running, then FAILED, COMPLETED_WITH_ERRORS or COMPLETED."""
+        phase = self.phase(now, duration)
+        if phase == "COMPLETED" and self.errors:
+            return "COMPLETED_WITH_ERRORS"
+        return phase if phase in ("COMPLETED", "FAILED") else "UNKNOWN"
 
     def running(self, now: float, duration: float) -> bool:
         return self.phase(now, duration) in ("STARTING", "STARTED")
@@ -208,6 +222,18 @@ class SandboxOrg:
         self.jobs[job.id] = job
         return job
 
+    def end_jobs(self, now: float, duration: float) -> bool:
+        """Put back the old prefix of every failed job that has ended since; True when one was."""
+        restored = False
+        for job in self.jobs.values():
+            if job.restore_prefix and not job.running(now, duration):
+                location = self.locations.get(webex_id("LOCATION", job.location))
+                if location is not None and location.details is not None:
+                    location.details["routingPrefix"] = job.old_prefix
+                job.restore_prefix = False
+                restored = True
+        return restored
+
     # --- persistence -----------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
         """JSON-ready data in the seed's format (names instead of IDs)."""
@@ -238,6 +264,9 @@ class SandboxOrg:
                         {"description": e.description, "code": e.code, "location": e.location}
                         for e in j.errors
                     ],
+                    "partlyDone": j.partly_done,
+                    "restorePrefix": j.restore_prefix,
+                    "oldPrefix": j.old_prefix,
                 }
                 for j in self.jobs.values()
             ],
@@ -290,6 +319,9 @@ class SandboxOrg:
                     float(j["created"]),
                     j["trackingId"],
                     [JobError(e["description"], int(e["code"]), e["location"]) for e in j.get("errors", [])],
+                    partly_done=bool(j.get("partlyDone", False)),
+                    restore_prefix=bool(j.get("restorePrefix", False)),
+                    old_prefix=j.get("oldPrefix"),
                 )
                 for j in data.get("jobs", [])
             ),

@@ -9,11 +9,33 @@ from types import TracebackType
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reconciler.sandbox.app import create_app
+from reconciler.sandbox.faults import CLOSE_CONNECTION_KEY
 from reconciler.sandbox.gateway import RecordedRequest
 from reconciler.sandbox.org import SandboxOrg
 from reconciler.sandbox.settings import SandboxSettings
+
+
+class DroppableConnections:
+    """ASGI wrapper for uvicorn: lets the sandbox close a request's connection without answering.
+
+    ASGI has no way for an app to drop an HTTP connection, and an app that returns without answering
+    gets a 500 from uvicorn. But uvicorn hands the app its request cycle's bound `send`, whose cycle holds
+    the connection's asyncio transport: its `close` goes into the scope for the Gateway (drop_rate). With
+    another server (or a uvicorn that changed this), the key stays unset and a drop becomes an error.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        transport = getattr(getattr(send, "__self__", None), "transport", None)
+        close = getattr(transport, "close", None)
+        if scope["type"] == "http" and callable(close):
+            scope[CLOSE_CONNECTION_KEY] = close
+        await self.app(scope, receive, send)
 
 
 def serve(
@@ -26,7 +48,7 @@ def serve(
     """Serve the sandbox org (read from `state_path`, else the seed) until interrupted."""
     org = SandboxOrg.load(state_path) if state_path is not None else SandboxOrg.seed()
     app = create_app(org, state_path=state_path, token=token, settings=settings)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(DroppableConnections(app), host=host, port=port, log_level="info")
 
 
 class ServerThread:
@@ -51,7 +73,9 @@ class ServerThread:
             token=token,
             settings=settings,
         )
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+        config = uvicorn.Config(
+            DroppableConnections(self.app), host="127.0.0.1", port=0, log_level="warning", lifespan="off"
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="sandbox-server", daemon=True)
         self._startup_timeout = startup_timeout
@@ -68,6 +92,12 @@ class ServerThread:
     def org(self) -> SandboxOrg:
         org: SandboxOrg = self.app.state.org
         return org
+
+    @property
+    def settings(self) -> SandboxSettings:
+        """The live settings: change a field to change how the running server behaves."""
+        settings: SandboxSettings = self.app.state.settings
+        return settings
 
     @property
     def requests(self) -> list[RecordedRequest]:

@@ -121,10 +121,14 @@ def _timestamp(seconds: float) -> str:
 
 
 def job(job: Job, now: float, duration: float) -> dict[str, Any]:
-    """GET /telephony/config/jobs/updateRoutingPrefix/{id}: status derived from the clock."""
+    """GET /telephony/config/jobs/updateRoutingPrefix/{id}: status derived from the clock.
+
+    A job with errors ends FAILED, or COMPLETED with exit code COMPLETED_WITH_ERRORS when it is partly
+    done; either way it counts its errors as failed.
+    """
     phase = job.phase(now, duration)
     done = phase in ("COMPLETED", "FAILED")
-    exit_code = phase if done else "UNKNOWN"
+    exit_code = job.exit_code(now, duration)
     ended = job.created + duration if done else None
     last = ended if ended is not None else max(now, job.created)
     execution = _compact(
@@ -147,7 +151,7 @@ def job(job: Job, now: float, duration: float) -> dict[str, Any]:
         "latestExecutionStatus": phase,
         "latestExecutionExitCode": exit_code,
         "counts": {
-            "routingPrefixUpdated": 1 if done and not job.errors else 0,
+            "routingPrefixUpdated": 1 if phase == "COMPLETED" else 0,
             "routingPrefixFailed": failed,
         },
         "jobExecutionStatus": [execution],
