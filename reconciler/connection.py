@@ -67,7 +67,7 @@ def resolve_connection(
         return Connection(SANDBOX_BASE_URL, SANDBOX_TOKEN, org_id, Path(SANDBOX_STATE_FILE))
     return Connection(
         _base_url(base_url or environ.get("WEBEX_BASE_URL") or DEFAULT_BASE_URL),
-        _token(token_file, environ),
+        read_token(token_file, environ),
         org_id or environ.get("WEBEX_ORG_ID") or None,
     )
 
@@ -80,7 +80,8 @@ def _base_url(base_url: str) -> str:
     return base_url
 
 
-def _token(token_file: Path | None, environ: Mapping[str, str]) -> str:
+def read_token(token_file: Path | None = None, environ: Mapping[str, str] = os.environ) -> str:
+    """The access token: from `token_file` when given, else $WEBEX_ACCESS_TOKEN; ConfigError if none."""
     if token_file is not None:
         try:
             token = token_file.read_text(encoding="utf-8").strip()

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from reconciler.cli.common import EXIT_OK, err, handles_user_errors, out
-from reconciler.connection import SANDBOX_STATE_FILE, resolve_connection
+from reconciler.connection import SANDBOX_STATE_FILE, read_token
 
 _SHARE = click.FloatRange(0.0, 1.0)
 _COUNT = click.IntRange(min=0)
@@ -140,7 +140,7 @@ def serve(host: str, port: int, state: Path, require_token: bool, **faults: Any)
 
     token = None
     if require_token:
-        token = resolve_connection(sandbox=False, token_file=None, base_url=None, org_id=None).token
+        token = read_token()
     settings = SandboxSettings(**faults)
     err.print(f"Sandbox org at http://{host}:{port}/v1 (state in {state})", markup=False)
     err.print(f"Routing-prefix jobs take {settings.job_seconds:g} s.", markup=False)
