@@ -112,9 +112,11 @@ def describe_error(item: Mapping[str, Any], location_names: Mapping[str, str]) -
     for message in messages if isinstance(messages, list) else ():
         if not isinstance(message, Mapping):
             continue
-        location = message.get("locationId")
-        where = location_names.get(location, location) if isinstance(location, str) else "unknown location"
-        parts.append(f"{where}: {message.get('description', '')} (code {message.get('code')})")
+        # The documented examples send null codes and location IDs: say only what is known.
+        location, code = message.get("locationId"), message.get("code")
+        where = f"{location_names.get(location, location)}: " if isinstance(location, str) else ""
+        what = f" (code {code})" if code is not None else ""
+        parts.append(f"{where}{message.get('description', '')}{what}")
     key = error.get("key") if isinstance(error, Mapping) else None
     text = "; ".join(parts) or str(key or "unknown error")
     tracking = item.get("trackingId")

@@ -374,7 +374,7 @@ def test_list_routing_prefix_job_errors() -> None:
     )
     assert call(server, lambda a: a.list_routing_prefix_job_errors(JOB)) == [item]
     assert len(server.seen) == 1
-    assert "max" in server.seen[0].url.params
+    assert "max" not in server.seen[0].url.params  # the reference documents no page size here
 
 
 # --- orgId through the typed calls -------------------------------------------------------------------

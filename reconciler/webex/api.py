@@ -140,4 +140,6 @@ class CallingApi:
         return await self.client.get_json(routing_prefix_job_path(job_id))
 
     async def list_routing_prefix_job_errors(self, job_id: str) -> list[dict[str, Any]]:
-        return await self.client.list_items(routing_prefix_job_path(job_id) + "/errors", "items")
+        # The reference lists no `max` for this one; the live API may refuse what it does not know.
+        path = routing_prefix_job_path(job_id) + "/errors"
+        return await self.client.list_items(path, "items", page_size=None)

@@ -176,10 +176,15 @@ class WebexClient:
         return response.status_code, _json_object(response)
 
     async def list_items(
-        self, path: str, items_key: str, params: Params | None = None, page_size: int = 1000
+        self, path: str, items_key: str, params: Params | None = None, page_size: int | None = 1000
     ) -> list[dict[str, Any]]:
-        """Every item of a paginated list, following `Link: rel="next"` one page after another."""
-        query: dict[str, str | int] = {**(params or {}), "max": page_size}
+        """Every item of a paginated list, following `Link: rel="next"` one page after another.
+
+        `page_size` None sends no `max`, for lists whose reference documents none.
+        """
+        query: dict[str, str | int] = {**(params or {})}
+        if page_size is not None:
+            query["max"] = page_size
         response = await self.request("GET", path, params=query)
         items: list[dict[str, Any]] = []
         seen: set[str] = set()
