@@ -266,7 +266,8 @@ def test_wrong_types_say_what_was_expected() -> None:
     assert errors == [
         "s.yaml:2:11: defaults must be a mapping, not a list",
         "s.yaml:4:11: name must be a string, not a list",
-        's.yaml:5:30: enforceOutsideDialDigit must be true or false, not the string "yes"',
+        's.yaml:5:30: enforceOutsideDialDigit must be true or false, not the string "yes"; '
+        "write enforceOutsideDialDigit: true",
         's.yaml:6:20: callingLineId must be a mapping, not the string "Denver Incoming"',
         's.yaml:7:11: pstn must be a mapping, not the string "LOCAL_GATEWAY"',
         "s.yaml:8:27: externalCallerIdName must be a string or null, not a mapping",

@@ -315,11 +315,22 @@ def test_each_location_has_a_comment_with_its_city_country_and_pstn_in_words() -
     assert "\n\n  # Berlin, DE." in text
 
 
-def test_a_name_with_a_line_break_does_not_break_its_comment(tmp_path: Path) -> None:
-    location = live("Two\nLines", city="New\nYork", pstn=ccp("Pure\nIP"))
+def test_line_breaks_never_break_a_comment_nor_reach_the_file(tmp_path: Path) -> None:
+    location = live(
+        "Denver", city="New\nYork", pstn=ccp("Pure\nIP"), details={"externalCallerIdName": "A\nB"}
+    )
     text = exported(location)
-    assert "  # New York, US. PSTN: non-integrated CCP Pure IP\n" in text
-    assert only(tmp_path, location).name == "Two\nLines"
+    assert "  # New York, US. PSTN: non-integrated CCP Pure IP; a name in it" in text
+    assert "externalCallerIdName is left out (unmanaged)" in text
+    assert "externalCallerIdName" not in only(tmp_path, location).details
+
+
+def test_a_location_whose_name_the_file_cannot_hold_is_left_out_and_named(tmp_path: Path) -> None:
+    text = render(
+        OrgSnapshot((live("Two\nLines"), live("Denver"))), tool_version="1", exported_on=date(2026, 1, 1)
+    )
+    assert "# Left out: location 'Two\\nLines': its name is not one line of printable text." in text
+    assert [loc.name for loc in loaded(tmp_path, text).locations] == ["Denver"]
 
 
 def test_values_the_file_cannot_hold_are_left_out_and_named_in_the_comment(tmp_path: Path) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import json
+import datetime
+import math
 import re
 from collections.abc import Sequence
 from typing import Any
+
+from reconciler.desired.display import quoted
 
 # Fields whose value is a string of digits, and fields holding an E.164 number: YAML reads them as
 # numbers when they are written unquoted, so the messages show the quoted form.
@@ -40,17 +43,25 @@ def field_label(path: Sequence[str | int]) -> str:
 
 
 def describe(value: Any) -> str:
-    """A value as a message mentions it: `null`, `true`, `the number 9`, `the string "x"`, `a list`."""
+    """A value as a message mentions it: `null`, `true`, `the number 9`, `the string "x"`, `a list`.
+
+    Text from the file is escaped and cut short (see display.py): messages reach terminals.
+    """
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int) and value.bit_length() > 200:
+        # Python refuses to write out an int of more than 4,300 digits, and a message needs none of them.
+        return f"a number of about {math.floor(value.bit_length() * math.log10(2)) + 1} digits"
     if isinstance(value, int | float):
         return f"the number {value}"
     if isinstance(value, str):
-        return f"the string {json.dumps(value, ensure_ascii=False)}"
+        return f"the string {quoted(value)}"
     if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
         return "a mapping"
+    if isinstance(value, datetime.date):  # an unquoted date or time, which YAML reads as a timestamp
+        return "a date"
     return f"a {type(value).__name__}"

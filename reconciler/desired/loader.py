@@ -2,13 +2,15 @@
 
 ruamel.yaml's round-trip loader keeps the line and column of every key and item (`.lc`), which is what
 lets every later error point at the place the user wrote. Every problem reading a file (missing,
-unreadable, not UTF-8, not YAML, empty, not a mapping, several documents, duplicate keys) becomes an
-`InputError`; nothing here raises for bad input.
+unreadable, too large, not UTF-8, not YAML, empty, not a mapping, several documents, duplicate keys)
+becomes an `InputError`; nothing here raises for bad input.
+
+A file is untrusted input: its size and encoding are checked before it is parsed (source.py), and the
+parser builds nothing from tags, alias bombs or endless nesting (guard.py).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -19,12 +21,16 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import TaggedScalar
 from ruamel.yaml.composer import ComposerError
-from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
+from reconciler.desired import display
+from reconciler.desired.display import printable
+from reconciler.desired.guard import GuardedComposer, GuardedConstructor, Refused
 from reconciler.desired.model import InputError, Position
+from reconciler.desired.source import position_of_char, read_text
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -112,17 +118,12 @@ def _yaml_files_below(top: str) -> tuple[list[str], list[InputError]]:
 
 def load_file(path: str) -> tuple[Document | None, list[InputError]]:
     """Read and parse one file; the document is None when the file can't be used at all."""
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as error:
-        return None, [InputError(Position(path), f"cannot read file: {error.strerror or error}")]
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        return None, [_not_utf8(path, raw, error)]
+    text = read_text(path)
+    if isinstance(text, InputError):
+        return None, [text]
     data, errors = _parse(path, text)
     if data is None:
-        if errors:  # not YAML: nothing was parsed
+        if errors:  # not YAML, or refused: nothing was constructed
             return None, errors
         message = "the file is empty; expected a mapping with 'version' and 'locations'"
         return None, [InputError(_first_content(path, text), message)]
@@ -133,50 +134,63 @@ def load_file(path: str) -> tuple[Document | None, list[InputError]]:
     return Document(path=path, data=data, lines=lines, plain=to_plain(data)), errors
 
 
-def _not_utf8(path: str, raw: bytes, error: UnicodeDecodeError) -> InputError:
-    line_start = raw.rfind(b"\n", 0, error.start) + 1
-    line = raw.count(b"\n", 0, error.start) + 1
-    col = len(raw[line_start : error.start].decode("utf-8", errors="replace")) + 1
-    byte = raw[error.start]
-    return InputError(Position(path, line, col), f"the file is not valid UTF-8 (byte 0x{byte:02x})")
-
-
-def _new_yaml(*, allow_duplicate_keys: bool = False) -> YAML:
+def _new_yaml() -> YAML:
     yaml = YAML(typ="rt")
-    yaml.allow_duplicate_keys = allow_duplicate_keys
+    yaml.Composer = GuardedComposer
+    yaml.Constructor = GuardedConstructor
+    # Every duplicate key is reported from the composed nodes; construction keeps the first value of
+    # each, so that the rest of the file is still checked.
+    yaml.allow_duplicate_keys = True
     return yaml
 
 
 def _parse(path: str, text: str) -> tuple[Any, list[InputError]]:
+    """The constructed document (None when empty) and the errors; nothing is built from refused input."""
+    yaml = _new_yaml()
     try:
-        return _new_yaml().load(text), []
-    except DuplicateKeyError:
-        # Report every duplicate key, then carry on with the first value of each so that the rest of
-        # the file is still checked.
-        errors = _duplicate_keys(path, _new_yaml().compose(text))
-        return _new_yaml(allow_duplicate_keys=True).load(text), errors
+        data = yaml.load(text)
+    except Refused as error:
+        return None, [InputError(Position(path, p.line + 1, p.column + 1), p.message) for p in error.problems]
+    except ReaderError as error:
+        return None, [_unreadable_character(path, text, error)]
     except MarkedYAMLError as error:
         return None, [_syntax_error(path, error)]
     except YAMLError as error:
-        return None, [InputError(Position(path), f"invalid YAML: {error}")]
-    except RecursionError:
+        return None, [InputError(Position(path), f"invalid YAML: {printable(str(error), 300)}")]
+    except RecursionError:  # the composer's depth limit comes first; this is the last line of defence
         return None, [InputError(Position(path), "invalid YAML: nested too deeply")]
-    except (ValueError, TypeError, ArithmeticError) as error:
-        # ruamel raises these without a position for values its tags can't make, e.g. `!!int abc`
-        return None, [InputError(Position(path), f"invalid YAML: {error}")]
+    except (ValueError, TypeError, ArithmeticError, LookupError) as error:
+        # ruamel raises these without a position for values it can't make; the composer refuses the
+        # known ones (such as `!!int abc`) at their place first
+        return None, [InputError(Position(path), f"invalid YAML: {printable(str(error), 200)}")]
+    return data, _duplicate_keys(path, yaml.composer.root)
+
+
+def _unreadable_character(path: str, text: str, error: ReaderError) -> InputError:
+    """A character YAML does not allow anywhere in a file (a control character, most often)."""
+    position = position_of_char(path, text, int(error.position))
+    character = error.character
+    if not isinstance(character, int):
+        return InputError(position, f"the file contains a character YAML does not allow: {error.reason}")
+    message = (
+        f"the file contains the control character U+{character:04X}, which YAML does not allow; "
+        f'to mean it, write "\\u{character:04x}" inside double quotes'
+    )
+    return InputError(position, message)
 
 
 def _syntax_error(path: str, error: MarkedYAMLError) -> InputError:
     mark = error.problem_mark or error.context_mark
     position = Position(path, mark.line + 1, mark.column + 1) if mark is not None else Position(path)
-    problem = (error.problem or str(error)).strip()
+    # ruamel quotes the input in its messages (an alias name, a tag): escaped and cut like any text
+    problem = printable((error.problem or str(error)).strip(), 300)
     if isinstance(error, ComposerError) and "another document" in problem:
         return InputError(position, "only one YAML document per file is supported; a second one starts here")
     message = f"invalid YAML: {problem}"
     context_mark = error.context_mark
     if error.context and context_mark is not None:
         where = f"{context_mark.line + 1}:{context_mark.column + 1}"
-        message += f" ({error.context.strip()} at {where})"
+        message += f" ({printable(error.context.strip(), 100)} at {where})"
     return InputError(position, message)
 
 
@@ -200,7 +214,7 @@ def _duplicate_keys(path: str, root: Node | None) -> list[InputError]:
                     original = first[identity].start_mark
                     mark = key.start_mark
                     message = (
-                        f"duplicate key '{key.value}' "
+                        f"duplicate key '{printable(str(key.value))}' "
                         f"(first written at line {original.line + 1}, column {original.column + 1})"
                     )
                     errors.append(InputError(Position(path, mark.line + 1, mark.column + 1), message))
@@ -322,5 +336,5 @@ def source_text(document: Document, position: Position) -> str | None:
 
 
 def quoted(text: str) -> str:
-    """`text` as a double-quoted YAML scalar."""
-    return json.dumps(text, ensure_ascii=False)
+    """`text` as a double-quoted YAML scalar, safe to print and cut short when long."""
+    return display.quoted(text)

@@ -9,17 +9,21 @@ of the right type: a wrong type is the schema's to report.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from reconciler.desired.display import UNSAFE, printable
 from reconciler.desired.fields import (
     ANNOUNCEMENT_LANGUAGE,
+    DIGIT_FIELDS,
     E164,
+    E164_FIELDS,
     NAME_MAX_LENGTH,
     OUTSIDE_DIAL_DIGIT,
     ROUTING_PREFIX,
 )
-from reconciler.desired.loader import quoted
+from reconciler.desired.loader import PathStep, quoted
 from reconciler.desired.merge import FieldSet
 from reconciler.desired.model import SETTABLE_PSTN_TYPES, UNSETTABLE_PSTN_TYPES, InputError
 
@@ -73,7 +77,8 @@ def unique_names(locations: list[FieldSet]) -> list[InputError]:
         if name is None:
             continue
         if name in first:
-            message = f"location '{name}' is defined twice; first defined at {first[name].position('name')}"
+            where = first[name].position("name")
+            message = f"location '{printable(name)}' is defined twice; first defined at {where}"
             errors.append(InputError(location.position("name"), message))
         else:
             first[name] = location
@@ -200,7 +205,54 @@ def announcement_language(fields: FieldSet) -> list[InputError]:
     return [InputError(fields.position("announcementLanguage"), message)]
 
 
+# Fields whose own rule (a pattern or the schema's enum) already refuses anything but their format.
+_FORMATTED = DIGIT_FIELDS | E164_FIELDS | {"announcementLanguage", "pstn.type"}
+
+
+def one_line_of_text(fields: FieldSet) -> list[InputError]:
+    """Text values are one line of printable text: no control characters, line breaks or bidi controls.
+
+    Names and caller IDs go to phones, to Control Hub and to this tool's messages; an escape sequence
+    or a right-to-left override in them is never intended.
+    """
+    errors: list[InputError] = []
+    for name, value in fields.fields.items():
+        for sub, text in _texts(value):
+            label = ".".join(str(step) for step in (name, *sub))
+            found = UNSAFE.search(text)
+            if found is None or label in _FORMATTED:
+                continue
+            index = found.start()
+            char = text[index]
+            if char in "\n\r\x85\u2028\u2029":
+                what = "a line break"
+            elif unicodedata.category(char) == "Cc":
+                what = "a control character"
+            else:
+                what = "a bidirectional-text control"
+            message = (
+                f"{printable(label)} contains {what} (U+{ord(char):04X}) at character {index + 1}; "
+                "it must be a single line of printable text"
+            )
+            errors.append(InputError(fields.position(name, *sub), message))
+    return errors
+
+
+def _texts(value: Any, path: tuple[PathStep, ...] = ()) -> Iterator[tuple[tuple[PathStep, ...], str]]:
+    """Every string in `value` (nested mappings and lists too), with its path below the field."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str):
+                yield from _texts(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _texts(item, (*path, index))
+
+
 FIELD_RULES: tuple[Rule, ...] = (
+    one_line_of_text,
     pstn,
     routing_prefix,
     outside_dial_digit,

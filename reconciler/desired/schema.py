@@ -11,12 +11,14 @@ from __future__ import annotations
 import difflib
 import functools
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from datetime import date
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
+from reconciler.desired.display import printable
 from reconciler.desired.fields import DIGIT_FIELDS, E164_FIELDS, describe, field_label
 from reconciler.desired.loader import Document, JsonPath, position_at, quoted, source_text
 from reconciler.desired.model import InputError
@@ -100,7 +102,7 @@ def _describe(document: Document, path: JsonPath, error: ValidationError) -> lis
         fields = " or ".join(error.schema.get("properties", {}))
         message = f"{label} must not be empty: give {fields} (or leave {label} out)"
     else:
-        message = f"{label or 'the file'}: {error.message}"
+        message = f"{label or 'the file'}: {printable(error.message, 200)}"
     return [InputError(position_at(document, path), message)]
 
 
@@ -122,17 +124,26 @@ def _unknown_fields(document: Document, path: JsonPath, error: ValidationError) 
         position = position_at(document, (*path, key), key=True)
         if key == "name" and path == ("defaults",):
             message = "'name' cannot be set in defaults; each location names itself"
-            errors.append(InputError(position, message))
-            continue
-        hint = ""
-        close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-        if not close:
-            close = [name for name in allowed if name.lower() == str(key).lower()]
-        if close:
-            hint = f"; did you mean '{close[0]}'?"
-        message = f"unknown field '{key}'{_container(path)}{hint} (allowed: {', '.join(allowed)})"
+        elif isinstance(key, tuple | Mapping):
+            # `? [a, b]` or `? {a: b}`: YAML allows any value as a key; this file's keys are field names.
+            kind = "a list" if isinstance(key, tuple) else "a mapping"
+            message = f"a field name must be text, not {kind}{_container(path)}"
+        else:
+            message = _unknown_field(document, path, key, position, allowed)
         errors.append(InputError(position, message))
     return errors
+
+
+def _unknown_field(document: Document, path: JsonPath, key: Any, position: Any, allowed: list[str]) -> str:
+    # A key YAML read as a number, true/false or null is shown as written: `true`, not `True`.
+    written = key if isinstance(key, str) else (source_text(document, position) or str(key)).rstrip(":")
+    hint = ""
+    close = difflib.get_close_matches(written, allowed, n=1, cutoff=0.6)
+    if not close:
+        close = [name for name in allowed if name.lower() == written.lower()]
+    if close:
+        hint = f"; did you mean '{close[0]}'?"
+    return f"unknown field '{printable(written)}'{_container(path)}{hint} (allowed: {', '.join(allowed)})"
 
 
 def _missing_fields(document: Document, path: JsonPath, error: ValidationError) -> list[InputError]:
@@ -160,13 +171,19 @@ _TYPE_NAMES = {
 }
 
 
+_BOOLEAN_WORDS = {
+    **dict.fromkeys(("yes", "y", "on", "true"), "true"),
+    **dict.fromkeys(("no", "n", "off", "false"), "false"),
+}
+
+
 def _wrong_type(document: Document, path: JsonPath, error: ValidationError) -> str:
     label = field_label(path) or "the file"
     types: Any = error.validator_value
     expected: list[str] = [types] if isinstance(types, str) else list(types)
     value: Any = error.instance
-    if "string" in expected and isinstance(value, int | float) and path and isinstance(path[-1], str):
-        # YAML read a number (or true/false) where text was meant: show the text, quoted.
+    if "string" in expected and isinstance(value, int | float | date) and path and isinstance(path[-1], str):
+        # YAML read a number, true/false or a date where text was meant: show the text, quoted.
         written = source_text(document, position_at(document, path))
         if written is not None:
             if label in DIGIT_FIELDS:
@@ -177,6 +194,10 @@ def _wrong_type(document: Document, path: JsonPath, error: ValidationError) -> s
                 kind = "a string"
             return f"{label} must be {kind}; write it quoted: {path[-1]}: {quoted(written)}"
     wanted = " or ".join(_TYPE_NAMES.get(str(name), str(name)) for name in expected)
+    if expected == ["boolean"] and isinstance(value, str) and value.strip().lower() in _BOOLEAN_WORDS:
+        # YAML 1.2 reads yes/no/on/off as text; YAML 1.1 (and many people) read them as booleans.
+        meant = _BOOLEAN_WORDS[value.strip().lower()]
+        return f"{label} must be true or false, not {describe(value)}; write {label}: {meant}"
     if len(path) == 2 and path[0] == "locations":
         return f"a location must be a mapping with at least 'name', not {describe(value)}"
     if label == "locations" and value is None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from reconciler.desired.display import UNSAFE, printable
 from reconciler.desired.fields import ANNOUNCEMENT_LANGUAGE, E164, OUTSIDE_DIAL_DIGIT, ROUTING_PREFIX
 from reconciler.desired.model import DETAIL_FIELDS
 from reconciler.diff import current_pstn_view
@@ -80,13 +81,20 @@ def build_document(org: OrgSnapshot, *, tool_version: str, exported_on: date) ->
     document = CommentedMap()
     document["version"] = FORMAT_VERSION
     locations = CommentedSeq()
-    for index, live in enumerate(org.locations):
+    # A name the file cannot hold (not one line of printable text) cannot be managed by name.
+    unnamable = [live.name for live in org.locations if UNSAFE.search(live.name)]
+    for live in (live for live in org.locations if not UNSAFE.search(live.name)):
         entry, comment = location_entry(live, org.route_names)
+        index = len(locations)
         locations.append(entry)
         # A blank line between locations, as in examples/locations.yaml; the comment sits on the dash.
         locations.yaml_set_comment_before_after_key(index, before=("\n" if index else "") + comment, indent=2)
     document["locations"] = locations
-    document.yaml_set_start_comment(header(tool_version, exported_on))
+    notes = [
+        f"Left out: location '{printable(name)}': its name is not one line of printable text."
+        for name in unnamable
+    ]
+    document.yaml_set_start_comment("\n".join([header(tool_version, exported_on), *notes]))
     return document
 
 
@@ -105,6 +113,11 @@ def location_entry(live: LiveLocation, route_names: Mapping[str, str]) -> tuple[
     entry = CommentedMap()
     entry["name"] = text(live.name)
     pstn, pstn_words = pstn_entry(live.pstn, route_names, live.options)
+    if pstn is not None and any(UNSAFE.search(str(v)) for v in pstn.values()):
+        pstn, pstn_words = (
+            None,
+            f"{pstn_words}; a name in it is not one line of printable text, so {_UNMANAGED}",
+        )
     if pstn is not None:
         entry["pstn"] = pstn
     notes: list[str] = []
@@ -222,6 +235,9 @@ def _put_string(target: CommentedMap, key: str, path: str, value: Any, notes: li
         return
     if not isinstance(value, str) or (form.pattern is not None and not form.pattern.fullmatch(value)):
         notes.append(_left_out(path, value, form.rule or "a string"))
+        return
+    if UNSAFE.search(value):
+        notes.append(_left_out(path, value, "one line of printable text"))
         return
     target[key] = digits(value) if form.quoted else text(value)
 
