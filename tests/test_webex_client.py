@@ -17,8 +17,9 @@ import httpx
 import pytest
 
 from reconciler.webex import client as client_module
-from reconciler.webex.client import RetryPolicy, WebexClient, parse_retry_after
+from reconciler.webex.client import RetryPolicy, WebexClient, capacity_signal, parse_retry_after
 from reconciler.webex.errors import NoAnswer, WebexError
+from reconciler.webex.limiter import LimiterStats, Outcome
 
 BASE = "https://webexapis.com/v1"
 TOKEN = "tok-SECRET-0123456789"
@@ -1031,7 +1032,15 @@ def test_stats_count_requests_retries_by_reason_and_time_waited() -> None:
     assert stats.retries == {"429": 1, "423": 2, "5xx": 1, "transport": 2}
     # a: 2; b: 3 + 4 (default); c: 1; d: 1 + 2 (back-off grows with the try)
     assert stats.waited == 13.0
-    assert stats.to_dict() == {"requests_sent": 11, "retries": stats.retries, "waited": 13.0}
+    # One request at a time: each throttle is a round of its own, so 429, 423, 423 halve 10 → 5 → 2 → 1;
+    # the 502 and the lost connections say nothing; five successes then win back 1 → 2 → 3 (+2 credit).
+    concurrency = {"max_limit": 10, "limit": 3, "lowest_limit": 1, "decreases": 3}
+    assert stats.to_dict() == {
+        "requests_sent": 11,
+        "retries": stats.retries,
+        "waited": 13.0,
+        "concurrency": concurrency,
+    }
 
 
 def test_stats_do_not_count_a_retry_that_did_not_happen() -> None:
@@ -1229,6 +1238,161 @@ def test_a_request_waiting_to_retry_does_not_hold_a_slot(fault: httpx.Response) 
 
     run(go)
     assert order == ["A", "B", "A"]
+
+
+# --- adaptive concurrency: a rate limit costs time, not failures ---------------------------------------
+
+
+class BurstServer:
+    """Answers 429 (Retry-After 1) to the first `burst` requests it finishes, 200 after that.
+
+    Each request stays in the server for a few turns of the event loop so that concurrent ones pile up.
+    On arrival it records how many are in the server, itself included, and the client's limit then.
+    """
+
+    def __init__(self, burst: int, status: int = 429) -> None:
+        self.burst = burst
+        self.status = status
+        self.active = 0
+        self.arrivals: list[tuple[int, int]] = []  # (requests in the server, the client's limit)
+        self.answers: list[int] = []
+        self.client: WebexClient | None = None
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        assert self.client is not None
+        self.active += 1
+        self.arrivals.append((self.active, self.client.stats.concurrency.limit))
+        await _let_everything_runnable_run(3)
+        self.active -= 1
+        throttled = len(self.answers) < self.burst
+        self.answers.append(self.status if throttled else 200)
+        if throttled:
+            return httpx.Response(self.status, json={"message": "slow down"}, headers={"Retry-After": "1"})
+        return httpx.Response(200, json={"path": request.url.path})
+
+
+BurstRun = tuple[list[Any], WebexClient, Recorder]
+
+
+def _burst_run(server: BurstServer, requests: int, concurrency: int) -> BurstRun:
+    """`requests` GETs at once through a client of `concurrency`: their answers, the client, its waits."""
+
+    async def go() -> BurstRun:
+        client, sleep = make_client(server, concurrency=concurrency)
+        server.client = client
+        async with client:
+            results = await asyncio.gather(*(client.get_json(f"/locations/L{i}") for i in range(requests)))
+        return results, client, sleep
+
+    result: BurstRun = run(go)
+    return result
+
+
+def test_a_burst_of_429s_lowers_the_limit_then_successes_restore_it() -> None:
+    server = BurstServer(burst=12)
+    results, client, sleep = _burst_run(server, requests=60, concurrency=8)
+
+    # Every request eventually succeeded: the rate limit cost waits, not failures.
+    assert [r["path"] for r in results] == [f"/v1/locations/L{i}" for i in range(60)]
+    assert server.answers.count(429) == 12 and server.answers.count(200) == 60
+    assert client.stats.requests_sent == 72
+    # Each 429 was waited out through the injected sleep, for what Retry-After said, outside any slot.
+    assert sleep.waits == [1.0] * 12
+    assert client.stats.retries["429"] == 12 and client.stats.waited == 12.0
+
+    # No request ever arrived while the requests in the server, itself included, exceeded the limit.
+    assert all(active <= limit for active, limit in server.arrivals), server.arrivals
+    limits = [limit for _, limit in server.arrivals]
+    first_low = next(i for i, limit in enumerate(limits) if limit < 8)
+    # The first wave went out at the full 8; then the limit dropped, with fewer requests at once...
+    assert max(active for active, _ in server.arrivals[:first_low]) == 8
+    assert max(active for active, _ in server.arrivals[first_low : first_low + 12]) <= 4
+    # ...and recovered to the configured concurrency, never beyond it.
+    assert limits[-1] == 8 and max(limits) == 8
+    stats = client.stats.concurrency
+    assert (stats.max_limit, stats.limit) == (8, 8)
+    # Twelve 429s, but only a few halvings: a burst's throttles count once per round.
+    assert 1 <= stats.decreases <= 3
+    assert stats.lowest_limit == 8 >> stats.decreases
+
+
+def test_a_burst_of_423s_lowers_the_limit_too() -> None:
+    server = BurstServer(burst=4, status=423)
+    results, client, sleep = _burst_run(server, requests=4, concurrency=4)
+    assert len(results) == 4
+    assert sleep.waits == [1.0] * 4
+    # One round: the four in flight together drew the four 423s and halved the limit once, to 2; the
+    # four retries, sent at 2, then succeeded: two successes at 2 make it 3.
+    assert client.stats.concurrency == LimiterStats(max_limit=4, limit=3, lowest_limit=2, decreases=1)
+
+
+def test_concurrency_one_still_works_through_a_burst_of_429s() -> None:
+    server = BurstServer(burst=3)
+    results, client, sleep = _burst_run(server, requests=5, concurrency=1)
+    assert [r["path"] for r in results] == [f"/v1/locations/L{i}" for i in range(5)]
+    assert max(active for active, _ in server.arrivals) == 1
+    assert sleep.waits == [1.0] * 3
+    assert client.stats.concurrency == LimiterStats(max_limit=1, limit=1, lowest_limit=1, decreases=0)
+
+
+def test_server_errors_and_lost_connections_leave_the_limit_alone() -> None:
+    answers: list[httpx.Response | Exception] = [
+        httpx.Response(503),
+        httpx.ConnectError("refused"),
+        httpx.Response(500),
+    ]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if answers:
+            answer = answers.pop(0)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+        return httpx.Response(200, json={})
+
+    async def go() -> WebexClient:
+        client, _ = make_client(handler, concurrency=4, retry=NO_JITTER)
+        async with client:
+            await client.get_json("/locations")
+        return client
+
+    client = run(go)
+    assert client.stats.concurrency == LimiterStats(max_limit=4, limit=4, lowest_limit=4, decreases=0)
+
+
+@pytest.mark.parametrize(
+    ("status", "outcome"),
+    [
+        (429, Outcome.THROTTLED),
+        (423, Outcome.THROTTLED),
+        (500, Outcome.NEUTRAL),
+        (503, Outcome.NEUTRAL),
+        (599, Outcome.NEUTRAL),
+        (200, Outcome.SUCCESS),
+        (204, Outcome.SUCCESS),
+        (404, Outcome.SUCCESS),
+        (409, Outcome.SUCCESS),
+    ],
+)
+def test_what_each_answer_says_about_the_rate(status: int, outcome: Outcome) -> None:
+    assert capacity_signal(status) is outcome
+
+
+def test_a_fresh_client_reports_its_full_concurrency() -> None:
+    client = WebexClient(BASE, TOKEN, concurrency=6, transport=httpx.MockTransport(_ok([])))
+    assert client.stats.concurrency == LimiterStats(max_limit=6, limit=6, lowest_limit=6, decreases=0)
+    assert client.stats.to_dict()["concurrency"] == {
+        "max_limit": 6,
+        "limit": 6,
+        "lowest_limit": 6,
+        "decreases": 0,
+    }
+    asyncio.run(client.aclose())
+
+
+def test_a_concurrency_below_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        WebexClient(BASE, TOKEN, concurrency=0, transport=httpx.MockTransport(_ok([])))
 
 
 def test_relative_next_link_is_resolved_against_the_page_url() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from reconciler.webex.client import WebexClient
 
@@ -17,20 +18,25 @@ ROUTE_GROUPS = "/telephony/config/premisePstn/routeGroups"
 LOCATIONS = "/locations"
 
 
+def _segment(an_id: str) -> str:
+    """An ID from an answer as one path segment: `a/b`, `..`, `?` or `#` must not reach another resource."""
+    return quote(an_id, safe="")
+
+
 def details_path(location_id: str) -> str:
-    return f"{CALLING_LOCATIONS}/{location_id}"
+    return f"{CALLING_LOCATIONS}/{_segment(location_id)}"
 
 
 def pstn_connection_path(location_id: str) -> str:
-    return f"/telephony/pstn/locations/{location_id}/connection"
+    return f"/telephony/pstn/locations/{_segment(location_id)}/connection"
 
 
 def connection_options_path(location_id: str) -> str:
-    return f"/telephony/pstn/locations/{location_id}/connectionOptions"
+    return f"/telephony/pstn/locations/{_segment(location_id)}/connectionOptions"
 
 
 def routing_prefix_job_path(job_id: str) -> str:
-    return f"/telephony/config/jobs/updateRoutingPrefix/{job_id}"
+    return f"/telephony/config/jobs/updateRoutingPrefix/{_segment(job_id)}"
 
 
 @dataclass(frozen=True)
@@ -70,6 +76,10 @@ def _has_id_and_name(item: dict[str, Any]) -> bool:
 
 def _named(items: list[dict[str, Any]]) -> list[Named]:
     return [Named(i["id"], i["name"]) for i in items if _has_id_and_name(i)]
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _strings(value: Any) -> tuple[str, ...]:
@@ -129,7 +139,7 @@ class CallingApi:
                 i.get("pstnConnectionType"),
                 _strings(i.get("pstnServices")),
             )
-            for i in answer.get("items") or []
+            for i in _list(answer.get("items"))
             if isinstance(i, dict) and isinstance(i.get("id"), str)
         ]
 

@@ -1,7 +1,9 @@
 """Async HTTP client for the Webex API: auth, orgId, pagination, error bodies, and the fault policy.
 
 Only this module talks HTTP. Concurrency is bounded here, around each exchange, so that a request
-waiting out a Retry-After or a back-off does not hold a slot other requests could use.
+waiting out a Retry-After or a back-off does not hold a slot other requests could use. The bound adapts
+(limiter.py): a 429 or 423 halves it, successes win it back up to `concurrency`, so a rate-limited org is
+met with fewer requests at once, and a rate limit costs time rather than failed requests.
 
 The fault policy (RetryPolicy; the mechanics are tenacity's): 429 and 423 wait what Retry-After says,
 capped, or a default when it is missing or unreadable; 500, 502, 503, 504 and a connection that failed,
@@ -26,6 +28,7 @@ from tenacity.stop import stop_base
 from tenacity.wait import wait_base, wait_exponential, wait_random
 
 from reconciler.webex.errors import NoAnswer, WebexError
+from reconciler.webex.limiter import DEFAULT_CONCURRENCY, AdaptiveLimiter, LimiterStats, Outcome
 from reconciler.webex.security import (
     base_url_problem,
     origin_problem,
@@ -81,6 +84,8 @@ class ClientStats:
     requests_sent: int = 0
     retries: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RETRY_REASONS, 0))
     waited: float = 0.0  # seconds spent waiting before retries
+    # The adaptive concurrency limit: now, lowest reached, decreases (the client's limiter keeps it current)
+    concurrency: LimiterStats = field(default_factory=LimiterStats)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -95,6 +100,14 @@ def retry_reason(error: BaseException) -> str | None:
     if error.status in THROTTLED:
         return str(error.status)
     return "5xx" if error.status in SERVER_ERRORS else None
+
+
+def capacity_signal(status: int) -> Outcome:
+    """What an answer says about the rate the server takes: a throttle, or none (a 5xx is a fault, not a
+    verdict on the rate), or a success: any other answer, a 404 or 409 included, was served at this rate."""
+    if status in THROTTLED:
+        return Outcome.THROTTLED
+    return Outcome.NEUTRAL if status >= 500 else Outcome.SUCCESS
 
 
 class _Deadline(stop_base):
@@ -118,7 +131,7 @@ class WebexClient:
         token: str,
         *,
         org_id: str | None = None,
-        concurrency: int = 10,
+        concurrency: int = DEFAULT_CONCURRENCY,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 30.0,
         retry: RetryPolicy = RetryPolicy(),
@@ -138,7 +151,7 @@ class WebexClient:
         self._sleep = sleep
         self._clock = clock
         self._secrets = secret_forms(token)
-        self._slots = asyncio.Semaphore(concurrency)
+        self._limiter = AdaptiveLimiter(concurrency)
         self._http = httpx.AsyncClient(
             base_url=self.base_url + "/",
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
@@ -146,7 +159,7 @@ class WebexClient:
             timeout=timeout,
             limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
         )
-        self.stats = ClientStats()
+        self.stats = ClientStats(concurrency=self._limiter.stats)
         self.run_id = uuid.uuid4().hex[:16]
         self._sequence = 0
 
@@ -189,8 +202,9 @@ class WebexClient:
         items: list[dict[str, Any]] = []
         seen: set[str] = set()
         while True:
-            page = _json_object(response).get(items_key) or []
-            items.extend(item for item in page if isinstance(item, dict))
+            page = _json_object(response).get(items_key)
+            if isinstance(page, list):  # anything else is read as an empty page
+                items.extend(item for item in page if isinstance(item, dict))
             next_link = response.links.get("next", {}).get("url")
             if not next_link:
                 return items
@@ -260,8 +274,9 @@ class WebexClient:
         self, method: str, target: httpx.URL, json: Mapping[str, Any] | None, shown_path: str
     ) -> httpx.Response:
         """One try. The slot is held for the exchange only: judging and waiting happen outside it."""
-        async with self._slots:
+        async with self._limiter.slot() as slot:
             response = await self._send(method, target, json, shown_path)
+            slot.report(capacity_signal(response.status_code))
         if response.status_code >= 400:
             raise WebexError.from_response(response, shown_path, secrets=self._secrets)
         return response
@@ -338,7 +353,7 @@ def _json_object(response: httpx.Response) -> dict[str, Any]:
         return {}
     try:
         data = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested deeper than Python recurses
         return {}
     return data if isinstance(data, dict) else {}
 

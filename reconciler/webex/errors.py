@@ -86,7 +86,7 @@ class NoAnswer(WebexError):
 def _body(response: httpx.Response) -> Any:
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or JSON nested deeper than Python recurses
         return response.text
 
 
@@ -135,6 +135,7 @@ def _code(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.isascii() and value.isdigit():
+    # A code is a small number; a string of thousands of digits is noise (and int() would refuse it).
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
         return int(value)
     return None
