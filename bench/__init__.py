@@ -1,0 +1,1 @@
+"""Benchmarks of wxc-reconcile against the sandbox over real HTTP (see bench/README.md)."""
