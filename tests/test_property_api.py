@@ -23,6 +23,7 @@ import httpx
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import HypothesisException
+from inprocess import FakeClock
 
 from reconciler.apply import apply_plan
 from reconciler.desired.model import DesiredLocation, DesiredPstn, DesiredState, InvalidInput, Position
@@ -312,20 +313,6 @@ def answers(draw: st.DrawFn, method: str, path: str) -> Answer:
 
 
 # --- the run ------------------------------------------------------------------------------------------
-
-
-class FakeClock:
-    """Time the client's retries and the job poller share; sleeping only moves it."""
-
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += seconds
-        await asyncio.sleep(0)
 
 
 @dataclass
