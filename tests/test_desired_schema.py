@@ -467,3 +467,63 @@ def test_a_failed_one_of_is_described_by_its_most_relevant_alternative() -> None
     [described] = schema._describe(document, tuple(error.absolute_path), error)
 
     assert str(described) == 'o.yaml:2:9: value.kind must be a string; write it quoted: kind: "7"'
+
+
+def test_the_fast_check_never_calls_valid_what_jsonschema_rejects() -> None:
+    """fastjsonschema (draft 7) only says "valid"; if it ever disagreed, errors would go unreported."""
+    import copy
+    import random
+
+    from jsonschema import Draft202012Validator as Full
+
+    from reconciler.desired.schema import _quick_check, load_schema
+
+    full = Full(load_schema())
+    quick = _quick_check()
+    base = {
+        "version": 1,
+        "defaults": {"announcementLanguage": "en_us"},
+        "locations": [
+            {
+                "name": "Denver",
+                "pstn": {"type": "LOCAL_GATEWAY", "trunk": "T1"},
+                "callingLineId": {"name": "Main", "phoneNumber": "+12145555698"},
+                "outsideDialDigit": "9",
+                "enforceOutsideDialDigit": True,
+                "routingPrefix": "212",
+                "chargeNumber": None,
+                "pAccessNetworkInfo": None,
+            }
+        ],
+    }
+    odd: list[Any] = [None, True, 0, 1.5, "", "x" * 90, "en_US", [], {}, {"type": 1}, "NOT_A_TYPE"]
+    rng = random.Random(7)
+    paths: list[tuple[Any, ...]] = []
+
+    def collect(node: Any, path: tuple[Any, ...]) -> None:
+        paths.append(path)
+        children = (
+            node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+        )
+        for key, value in children:
+            collect(value, (*path, key))
+
+    collect(base, ())
+    checked = 0
+    for path in paths[1:]:
+        for value in odd:
+            document = copy.deepcopy(base)
+            parent: Any = document
+            for step in path[:-1]:
+                parent = parent[step]
+            if rng.random() < 0.2 and isinstance(parent, dict):
+                parent["unknownField"] = value
+            else:
+                parent[path[-1]] = value
+            checked += 1
+            try:
+                quick(document)
+            except Exception:
+                continue
+            assert full.is_valid(document), document
+    assert checked == (len(paths) - 1) * len(odd) > 150
