@@ -33,10 +33,6 @@ class FieldSet:
     # looked up from there rather than from the document's root
     written_in: dict[str, Any]
 
-    @property
-    def is_location(self) -> bool:
-        return self.path[0] == "locations"
-
     def position(self, field: str, *sub: PathStep, key: bool = False) -> Position:
         """Where `field` (or a sub-field of it) was written; the location itself when it wasn't."""
         container = self.written_in.get(field)
