@@ -100,7 +100,22 @@ def diff_pstn(
     return tuple(FieldChange(f"pstn.{c.field}", c.before, c.after) for c in changes)
 
 
+def identical(before: Any, after: Any) -> bool:
+    """Equal, and of the same types all the way down: deepdiff would find nothing to report."""
+    if type(before) is not type(after):
+        return False
+    if isinstance(before, dict):
+        return before.keys() == after.keys() and all(identical(v, after[k]) for k, v in before.items())
+    if isinstance(before, list):
+        return len(before) == len(after) and all(map(identical, before, after))
+    return bool(before == after)
+
+
 def _changes(before: dict[str, Any], after: dict[str, Any], order: list[str]) -> tuple[FieldChange, ...]:
+    # Most managed fields already hold their desired values: deepdiff, which costs far more than a
+    # comparison, only looks at what differs.
+    if identical(before, after):
+        return ()
     tree = DeepDiff(before, after, view="tree")
     found: list[FieldChange] = []
     for kind in ("values_changed", "type_changes"):
