@@ -70,6 +70,31 @@ def test_path_helpers() -> None:
     assert api_module.routing_prefix_job_path("J1") == "/telephony/config/jobs/updateRoutingPrefix/J1"
 
 
+@pytest.mark.parametrize("bad", ["", ".", ".."])
+def test_an_id_that_is_no_path_segment_is_refused_before_any_request(bad: str) -> None:
+    """Quoted, `..` would still be `..`: /locations/.. is /locations' parent, another resource."""
+    server = Server({})
+    with pytest.raises(WebexError, match="refusing to use"):
+        call(server, lambda api: api.get_location_details(bad))
+    with pytest.raises(WebexError, match="refusing to use"):
+        call(server, lambda api: api.setup_pstn_connection(bad, {"premiseRouteType": "TRUNK"}))
+    assert server.seen == []
+
+
+def test_ids_with_reserved_characters_stay_one_segment_of_the_path_sent() -> None:
+    server = Server({})
+    for an_id in ("a/b", "%2E%2E", "..a", "a?b#c"):
+        with pytest.raises(WebexError):  # the canned server knows no such location: 404
+            call(server, lambda api, an_id=an_id: api.get_location_details(an_id))
+    sent = [request.url.raw_path for request in server.seen]
+    assert sent == [
+        b"/v1/telephony/config/locations/a%2Fb",
+        b"/v1/telephony/config/locations/%252E%252E",
+        b"/v1/telephony/config/locations/..a",
+        b"/v1/telephony/config/locations/a%3Fb%23c",
+    ]
+
+
 # --- lists -------------------------------------------------------------------------------------------
 
 

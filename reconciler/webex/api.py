@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from reconciler.webex.client import WebexClient
+from reconciler.webex.errors import WebexError
 
 CALLING_LOCATIONS = "/telephony/config/locations"
 TRUNKS = "/telephony/config/premisePstn/trunks"
@@ -18,8 +19,13 @@ ROUTE_GROUPS = "/telephony/config/premisePstn/routeGroups"
 LOCATIONS = "/locations"
 
 
+NOT_SEGMENTS = frozenset({"", ".", ".."})  # quoting leaves them as they are: they name the parent or the list
+
+
 def _segment(an_id: str) -> str:
     """An ID from an answer as one path segment: `a/b`, `..`, `?` or `#` must not reach another resource."""
+    if an_id in NOT_SEGMENTS:
+        raise WebexError(0, f"refusing to use {an_id!r} from an API answer as an ID in a request path")
     return quote(an_id, safe="")
 
 
