@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
@@ -85,7 +86,7 @@ def test_ids_with_reserved_characters_stay_one_segment_of_the_path_sent() -> Non
     server = Server({})
     for an_id in ("a/b", "%2E%2E", "..a", "a?b#c"):
         with pytest.raises(WebexError):  # the canned server knows no such location: 404
-            call(server, lambda api, an_id=an_id: api.get_location_details(an_id))
+            call(server, functools.partial(CallingApi.get_location_details, location_id=an_id))
     sent = [request.url.raw_path for request in server.seen]
     assert sent == [
         b"/v1/telephony/config/locations/a%2Fb",
