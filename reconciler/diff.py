@@ -10,8 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from reconciler.desired.model import DesiredPstn
 
 
@@ -116,6 +114,10 @@ def _changes(before: dict[str, Any], after: dict[str, Any], order: list[str]) ->
     # comparison, only looks at what differs.
     if identical(before, after):
         return ()
+    # Imported here: deepdiff brings numpy and pydantic along (0.2 s), which a run without changes,
+    # and `validate`, never needs.
+    from deepdiff import DeepDiff
+
     tree = DeepDiff(before, after, view="tree")
     found: list[FieldChange] = []
     for kind in ("values_changed", "type_changes"):
