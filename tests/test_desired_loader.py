@@ -15,7 +15,6 @@ from reconciler.desired.loader import (
     load_file,
     position_at,
     source_text,
-    to_plain,
 )
 
 MINIMAL = "version: 1\nlocations: []\n"
@@ -297,7 +296,7 @@ def test_document_keeps_path_lines_and_plain_data() -> None:
     assert document.plain == {"version": 1, "locations": [{"name": "A", "enforceOutsideDialDigit": True}]}
 
 
-def test_to_plain_turns_round_trip_types_into_plain_python() -> None:
+def test_round_trip_types_become_plain_python() -> None:
     write(
         "t.yaml",
         """
@@ -314,7 +313,7 @@ def test_to_plain_turns_round_trip_types_into_plain_python() -> None:
     document, _ = load_file("t.yaml")
     assert document is not None
 
-    plain = to_plain(document.data)
+    plain = document.plain
 
     assert plain == {"a": 15, "b": 1000, "c": 1.5, "d": True, "e": "12", "f": "text\n", "g": [1, {"h": None}]}
     assert [type(plain[k]) for k in "abcdef"] == [int, int, float, bool, str, str]

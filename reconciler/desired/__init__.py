@@ -6,8 +6,10 @@ every error found in every file, each printed as `file:line:col: message`.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from reconciler.desired import rules, schema
 from reconciler.desired.build import build_state
@@ -48,11 +50,26 @@ def load_desired(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str
         paths = [paths]
     if not paths:
         raise InvalidInput([InputError(Position("<command line>"), "no desired-state files given")])
-    documents, errors = load_documents(paths)
-    for document in documents:
-        errors.extend(schema.validate(document))
-    locations = merged_locations(documents)
-    errors.extend(rules.check(locations, [defaults_of(document) for document in documents]))
-    if errors:
-        raise InvalidInput(list(dict.fromkeys(errors)))
-    return build_state(locations, [document.path for document in documents])
+    with _collector_paused():
+        documents, errors = load_documents(paths)
+        for document in documents:
+            errors.extend(schema.validate(document))
+        locations = merged_locations(documents)
+        errors.extend(rules.check(locations, [defaults_of(document) for document in documents]))
+        if errors:
+            raise InvalidInput(list(dict.fromkeys(errors)))
+        return build_state(locations, [document.path for document in documents])
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Loading builds hundreds of thousands of small objects that all stay alive, and makes no cycles:
+    the cyclic garbage collector, triggered every 700 allocations, would only scan them again and again
+    (a quarter of the time of loading 10,000 locations)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

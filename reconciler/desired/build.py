@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from reconciler.desired.merge import FieldSet
@@ -26,32 +27,48 @@ def build_location(location: FieldSet) -> DesiredLocation:
     """One location: only the managed fields present, None for null, positions by dotted path."""
     fields = location.fields
     details: dict[str, Any] = {}
-    positions: dict[str, Position] = {}
+    written: list[tuple[str, ...]] = []  # the paths of every managed field, for `positions`
     for name in DETAIL_FIELDS:
         if name not in fields:
             continue
-        positions[name] = location.position(name)
+        written.append((name,))
         value = fields[name]
         if name == "callingLineId":
             value = {sub: value[sub] for sub in CALLING_LINE_ID_FIELDS if sub in value}
-            for sub in value:
-                positions[f"callingLineId.{sub}"] = location.position(name, sub)
+            written.extend((name, sub) for sub in value)
         details[name] = value
     pstn = None
     if "pstn" in fields:
-        written = fields["pstn"]
-        positions["pstn"] = location.position("pstn")
-        for sub in ("type", *_PSTN_ATTRIBUTES):
-            if sub in written:
-                positions[f"pstn.{sub}"] = location.position("pstn", sub)
+        chosen = fields["pstn"]
+        written.append(("pstn",))
+        written.extend(("pstn", sub) for sub in ("type", *_PSTN_ATTRIBUTES) if sub in chosen)
         pstn = DesiredPstn(
-            type=written["type"],
-            **{attribute: written.get(sub) for sub, attribute in _PSTN_ATTRIBUTES.items()},
+            type=chosen["type"],
+            **{attribute: chosen.get(sub) for sub, attribute in _PSTN_ATTRIBUTES.items()},
         )
     return DesiredLocation(
         name=fields["name"],
         position=location.where,
         details=details,
         pstn=pstn,
-        positions=positions,
+        positions=Positions(location, written),
     )
+
+
+class Positions(Mapping[str, Position]):
+    """Where each managed field was written, by dotted path, looked up when asked: positions only serve
+    error messages, and most runs of a large file print none."""
+
+    def __init__(self, location: FieldSet, paths: list[tuple[str, ...]]) -> None:
+        self._location = location
+        self._paths = {".".join(path): path for path in paths}
+
+    def __getitem__(self, dotted: str) -> Position:
+        field, *sub = self._paths[dotted]
+        return self._location.position(field, *sub)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)

@@ -1,8 +1,8 @@
-"""The fast path for ordinary files: libyaml's C parser (through PyYAML) builds the round-trip tree.
+"""The fast path for ordinary files: libyaml's C parser (through PyYAML) builds plain data and places.
 
 ruamel's pure-Python round-trip parser costs about 2 ms per location; libyaml reads the same events, with
-their line and column, twenty times faster. This builds from those events the same tree ruamel would
-(CommentedMap/CommentedSeq with `.lc` positions), for files that hold nothing but plain data. Anything
+their line and column, twenty times faster. This builds from those events the plain data and the
+positions (places.py) that ruamel's tree would give, for files that hold nothing but plain data. Anything
 that needs care — anchors, aliases, tags, duplicate or non-text keys, empty values, deep nesting, plain
 scalars whose type YAML versions disagree on, directives, several documents, any syntax error — makes it
 step aside (`Fallback`), and the guarded ruamel loader reads the file and reports what is wrong.
@@ -14,7 +14,8 @@ import re
 from typing import Any
 
 import yaml
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+from reconciler.desired.places import Places
 
 try:
     from yaml.cyaml import CParser
@@ -30,67 +31,83 @@ _PLAIN_CONSTANTS: dict[str, Any] = {
 }
 # Plain scalars that might be numbers, dates, YAML 1.1 booleans or merge keys: the full loader types them.
 _DOUBTFUL = re.compile(r"[-+.0-9]|(?:[yYnN]|[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF|<<|=)\Z")
-_COLLECTIONS = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
-_NO_KEY = object()
 
 
 class Fallback(Exception):
     """This file needs the full loader."""
 
 
-def parse(text: str) -> CommentedMap:
-    """The document's tree, as ruamel's round-trip loader would build it; Fallback when in doubt."""
+class _Open:
+    """A mapping or list being built, with the records of where its parts were written."""
+
+    __slots__ = ("container", "entries", "key", "key_col", "key_line")
+
+    def __init__(self, container: dict[str, Any] | list[Any], entries: Any) -> None:
+        self.container = container
+        self.entries = entries
+        self.key: str | None = None  # a mapping's key waiting for its value
+        self.key_line = self.key_col = 0
+
+
+def parse(text: str) -> tuple[dict[str, Any], Places]:
+    """The document as plain data, and where its parts were written; Fallback when in doubt."""
     if CParser is None:
         raise Fallback
     parser = CParser(text)
+    places = Places()
     try:
-        root = _build(parser)
+        root = _build(parser, places)
     except yaml.YAMLError:
         raise Fallback from None
     finally:
         parser.dispose()
-    if not isinstance(root, CommentedMap):
+    if not isinstance(root, dict):
         raise Fallback
-    return root
+    return root, places
 
 
-def _build(parser: Any) -> Any:
-    stack: list[Any] = []  # open collections
-    keys: list[Any] = []  # per open mapping: its pending (key, mark), or _NO_KEY
+def _build(parser: Any, places: Places) -> Any:
+    # One pass over some 30 events per location: names are bound locally, as lookups add up here.
+    get_event, add_place = parser.get_event, places.add
+    scalar_event, mapping_start, sequence_start = (
+        yaml.ScalarEvent,
+        yaml.MappingStartEvent,
+        yaml.SequenceStartEvent,
+    )
+    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    stack: list[_Open] = []
     root: Any = None
     while True:
-        event = parser.get_event()
-        if isinstance(event, yaml.ScalarEvent | yaml.MappingStartEvent | yaml.SequenceStartEvent):
+        event = get_event()
+        kind = type(event)
+        if kind is scalar_event or kind is mapping_start or kind is sequence_start:
             if event.anchor is not None or event.tag is not None:
                 raise Fallback
-            node = _node(event, len(stack))
+            mark = event.start_mark
+            opened = None
+            if kind is scalar_event:
+                node = _scalar(event)
+            elif len(stack) >= MAX_DEPTH:
+                raise Fallback
+            else:
+                opened = _Open({}, {}) if kind is mapping_start else _Open([], [])
+                node = opened.container
+                add_place(node, mark.line, mark.column, opened.entries)
             if stack:
-                _attach(stack[-1], keys, node, event.start_mark)
+                _attach(stack[-1], node, mark.line, mark.column)
             else:
                 root = node
-            if isinstance(event, _COLLECTIONS):
-                stack.append(node)
-                keys.append(_NO_KEY)
-        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            if opened is not None:
+                stack.append(opened)
+        elif kind in ends:
             stack.pop()
-            keys.pop()
-        elif isinstance(event, yaml.AliasEvent):
+        elif kind is yaml.AliasEvent:
             raise Fallback
-        elif isinstance(event, yaml.DocumentStartEvent):
+        elif kind is yaml.DocumentStartEvent:
             if root is not None or event.version is not None or event.tags:
                 raise Fallback
-        elif isinstance(event, yaml.StreamEndEvent):
+        elif kind is yaml.StreamEndEvent:
             return root
-
-
-def _node(event: Any, depth: int) -> Any:
-    if isinstance(event, yaml.ScalarEvent):
-        return _scalar(event)
-    if depth >= MAX_DEPTH:
-        raise Fallback
-    node = CommentedMap() if isinstance(event, yaml.MappingStartEvent) else CommentedSeq()
-    node._yaml_set_line_col(event.start_mark.line, event.start_mark.column)
-    return node
 
 
 def _scalar(event: Any) -> Any:
@@ -106,18 +123,18 @@ def _scalar(event: Any) -> Any:
     return value
 
 
-def _attach(parent: Any, keys: list[Any], node: Any, mark: Any) -> None:
-    if isinstance(parent, CommentedSeq):
-        parent._yaml_set_idx_line_col(len(parent), [mark.line, mark.column])
-        parent.append(node)
+def _attach(parent: _Open, node: Any, line: int, col: int) -> None:
+    container = parent.container
+    if isinstance(container, list):
+        parent.entries.append((line, col))
+        container.append(node)
         return
-    pending = keys[-1]
-    if pending is _NO_KEY:
-        if not isinstance(node, str) or node in parent:  # a non-text or duplicate key
+    key = parent.key
+    if key is None:
+        if type(node) is not str or node in container:  # a non-text or duplicate key
             raise Fallback
-        keys[-1] = (node, mark)
+        parent.key, parent.key_line, parent.key_col = node, line, col
         return
-    key, key_mark = pending
-    parent[key] = node
-    parent._yaml_set_kv_line_col(key, [key_mark.line, key_mark.column, mark.line, mark.column])
-    keys[-1] = _NO_KEY
+    container[key] = node
+    parent.entries[key] = (parent.key_line, parent.key_col, line, col)
+    parent.key = None

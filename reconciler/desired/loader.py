@@ -19,17 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import TaggedScalar
 from ruamel.yaml.composer import ComposerError
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.reader import ReaderError
-from ruamel.yaml.scalarbool import ScalarBoolean
 
 from reconciler.desired import display, fastload
 from reconciler.desired.display import printable
 from reconciler.desired.guard import GuardedComposer, GuardedConstructor, Refused
 from reconciler.desired.model import InputError, Position
+from reconciler.desired.places import Places, from_round_trip
 from reconciler.desired.source import position_of_char, read_text
 
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -43,15 +42,15 @@ JsonPath = tuple[PathStep, ...]
 class Document:
     """One parsed desired-state file.
 
-    `data` is ruamel's round-trip tree (always a mapping here), used for positions; `plain` is the same
-    data as plain Python (dict, list, str, int, float, bool, None), used for validation and the model;
-    `lines` is the raw text, used for hints that quote what the user wrote.
+    `plain` is the data as plain Python (dict, list, str, int, float, bool, None), always a mapping here,
+    used for validation and the model; `places` says where each of its parts was written; `lines` is
+    the raw text, used for hints that quote what the user wrote.
     """
 
     path: str
-    data: Any
-    lines: tuple[str, ...]
     plain: dict[Any, Any]
+    places: Places
+    lines: tuple[str, ...]
 
 
 def load_documents(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Document], list[InputError]]:
@@ -121,7 +120,7 @@ def load_file(path: str) -> tuple[Document | None, list[InputError]]:
     text = read_text(path)
     if isinstance(text, InputError):
         return None, [text]
-    data, errors = _parse(path, text)
+    data, places, errors = _parse(path, text)
     if data is None:
         if errors:  # not YAML, or refused: nothing was constructed
             return None, errors
@@ -129,9 +128,8 @@ def load_file(path: str) -> tuple[Document | None, list[InputError]]:
         return None, [InputError(_first_content(path, text), message)]
     if not isinstance(data, dict):
         message = f"the file must hold a mapping with 'version' and 'locations', not {_kind(data)}"
-        return None, [*errors, InputError(_root_position(path, data, text), message)]
-    lines = tuple(text.splitlines())
-    return Document(path=path, data=data, lines=lines, plain=to_plain(data)), errors
+        return None, [*errors, InputError(_root_position(path, data, places, text), message)]
+    return Document(path=path, plain=data, places=places, lines=tuple(text.splitlines())), errors
 
 
 def _new_yaml() -> YAML:
@@ -144,12 +142,20 @@ def _new_yaml() -> YAML:
     return yaml
 
 
-def _parse(path: str, text: str) -> tuple[Any, list[InputError]]:
-    """The constructed document (None when empty) and the errors; nothing is built from refused input."""
+def _parse(path: str, text: str) -> tuple[Any, Places, list[InputError]]:
+    """The document as plain data (None when empty), its places and the errors; nothing is built from
+    refused input."""
     try:
-        return fastload.parse(text), []
+        plain, places = fastload.parse(text)
+        return plain, places, []
     except fastload.Fallback:
         pass  # the guarded round-trip loader reads it, and says what is wrong
+    places = Places()
+    data, errors = _parse_round_trip(path, text)
+    return from_round_trip(data, places), places, errors
+
+
+def _parse_round_trip(path: str, text: str) -> tuple[Any, list[InputError]]:
     yaml = _new_yaml()
     try:
         data = yaml.load(text)
@@ -238,10 +244,10 @@ def _first_content(path: str, text: str) -> Position:
     return Position(path)
 
 
-def _root_position(path: str, data: Any, text: str) -> Position:
-    lc = getattr(data, "lc", None)
-    if lc is not None and lc.line is not None:
-        return Position(path, lc.line + 1, lc.col + 1)
+def _root_position(path: str, data: Any, places: Places, text: str) -> Position:
+    start = places.start(data)
+    if start is not None:
+        return Position(path, start[0] + 1, start[1] + 1)
     return _first_content(path, text)
 
 
@@ -253,79 +259,45 @@ def _kind(value: Any) -> str:
     return "a single value"
 
 
-def to_plain(node: Any) -> Any:
-    """ruamel's round-trip types (CommentedMap, ScalarInt, ScalarBoolean, ...) as plain Python values."""
-    kind = type(node)
-    if kind is str or kind is bool or kind is int or node is None or kind is float:
-        return node
-    if isinstance(node, dict):
-        return {(str(k) if isinstance(k, str) else k): to_plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [to_plain(item) for item in node]
-    if isinstance(node, str):
-        return str(node)
-    if isinstance(node, ScalarBoolean):
-        return bool(node)
-    if isinstance(node, int):
-        return int(node)
-    if isinstance(node, float):
-        return float(node)
-    if isinstance(node, TaggedScalar):
-        return str(node.value)
-    return node
-
-
 def position_at(document: Document, path: Sequence[PathStep], *, key: bool = False) -> Position:
     """Where the node at `path` (keys and list indexes from the root) was written.
 
     The value's position, or with `key=True` the position of the last key itself. When the path leads
     nowhere (a missing key, a wrong type on the way), the closest parent that exists.
     """
-    return position_in(document, document.data, path, key=key)
+    return position_in(document, document.plain, path, key=key)
 
 
 def position_in(document: Document, node: Any, path: Sequence[PathStep], *, key: bool = False) -> Position:
-    """As `position_at`, with `path` taken from `node`, a mapping or list inside `document.data`."""
-    start = node
-    place: Any = None  # ruamel's `.lc.data` entry: [line, col] of an item, [key line, key col,
-    line = col = -1  # value line, value col] of a key; 0-based
+    """As `position_at`, with `path` taken from `node`, a mapping or list inside `document.plain`."""
+    places = document.places
+    line = col = -1  # 0-based, as the parsers count
     last = len(path) - 1
-    try:
-        for depth, step in enumerate(path):
-            if isinstance(node, dict):
-                place = _places(node).get(step)
-                if place is None:
-                    break
-                child = node[step]
-                if (depth == last and key) or (child is None and place[2] != place[0]):
-                    # The key itself; also for an empty value (`field:` and nothing after it), which
-                    # ruamel places on the next token, possibly lines away.
-                    line, col = place[0], place[1]
-                else:
-                    line, col = place[2], place[3]
-            elif isinstance(node, list) and type(step) is int and 0 <= step < len(node):
-                line, col = _places(node)[step]
-                child = node[step]
-            else:
+    start = node
+    for depth, step in enumerate(path):
+        if isinstance(node, dict):
+            place = places.key(node, step)
+            if place is None:
                 break
-            node = child
-    except (KeyError, IndexError, TypeError, AttributeError):
-        pass
+            child = node[step]
+            if (depth == last and key) or (child is None and place[2] != place[0]):
+                # The key itself; also for an empty value (`field:` and nothing after it), which
+                # ruamel places on the next token, possibly lines away.
+                line, col = place[0], place[1]
+            else:
+                line, col = place[2], place[3]
+        elif isinstance(node, list) and type(step) is int:
+            item = places.item(node, step)
+            if item is None:
+                break
+            line, col = item
+            child = node[step]
+        else:
+            break
+        node = child
     if line < 0:
-        line, col = _start(start)
+        line, col = places.start(start) or (0, 0)
     return Position(document.path, line + 1, col + 1)
-
-
-def _places(node: Any) -> Any:
-    """ruamel's record of where a mapping's keys and values, or a list's items, were written."""
-    return node.lc.data or {}
-
-
-def _start(node: Any) -> tuple[int, int]:
-    lc = getattr(node, "lc", None)
-    if lc is None or lc.line is None:
-        return 0, 0
-    return int(lc.line), int(lc.col)
 
 
 _PLAIN_TOKEN = re.compile(r"[^\s,\[\]{}]+")

@@ -29,7 +29,7 @@ class FieldSet:
     document: Document
     path: JsonPath
     fields: dict[str, Any]
-    # field -> the ruamel mapping it was written in (the location's or the defaults'), so positions are
+    # field -> the mapping it was written in (the location's or the defaults'), so positions are
     # looked up from there rather than from the document's root
     written_in: dict[str, Any]
 
@@ -50,7 +50,7 @@ def defaults_of(document: Document) -> FieldSet:
     """A file's `defaults` block (empty when there is none or it isn't a mapping)."""
     block = document.plain.get("defaults")
     fields = {k: v for k, v in block.items() if k != "name"} if isinstance(block, dict) else {}
-    node = document.data.get("defaults")
+    node = document.plain.get("defaults")
     return FieldSet(
         document,
         ("defaults",),
@@ -67,13 +67,10 @@ def merged_locations(documents: list[Document]) -> list[FieldSet]:
         items = document.plain.get("locations")
         if not isinstance(items, list):
             continue
-        for index, (item, node) in enumerate(zip(items, document.data["locations"], strict=True)):
+        for index, item in enumerate(items):
             if not isinstance(item, dict):
                 continue
-            fields = dict(defaults.fields)
-            written_in = dict(defaults.written_in)
-            for key, value in item.items():
-                fields[key] = value
-                written_in[key] = node
+            fields = {**defaults.fields, **item}
+            written_in = {**defaults.written_in, **dict.fromkeys(item, item)}
             merged.append(FieldSet(document, ("locations", index), fields, written_in))
     return merged
