@@ -218,9 +218,11 @@ def one_line_of_text(fields: FieldSet) -> list[InputError]:
     errors: list[InputError] = []
     for name, value in fields.fields.items():
         for sub, text in _texts(value):
-            label = ".".join(str(step) for step in (name, *sub))
             found = UNSAFE.search(text)
-            if found is None or label in _FORMATTED:
+            if found is None:
+                continue
+            label = ".".join(str(step) for step in (name, *sub))
+            if label in _FORMATTED:
                 continue
             index = found.start()
             char = text[index]

@@ -13,17 +13,19 @@ import functools
 import json
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import fastjsonschema
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
 
 from reconciler.desired.display import printable
 from reconciler.desired.fields import DIGIT_FIELDS, E164_FIELDS, describe, field_label
 from reconciler.desired.loader import Document, JsonPath, position_at, quoted, source_text
 from reconciler.desired.model import InputError
 from reconciler.resources import data_file
+
+if TYPE_CHECKING:  # jsonschema is imported when a file is invalid: it takes longer to import than to check
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_FILE = "locations.schema.json"
 
@@ -38,6 +40,8 @@ def load_schema() -> dict[str, Any]:
 @functools.cache
 def _validator() -> Draft202012Validator:
     """Compiled once per process, from the schema with its local references written out in place."""
+    from jsonschema import Draft202012Validator
+
     schema = load_schema()
     return Draft202012Validator(_inlined(schema, schema, ()))
 
@@ -123,6 +127,8 @@ def _describe(document: Document, path: JsonPath, error: ValidationError) -> lis
         # A oneOf/anyOf failed: jsonschema's best_match descends to the most specific alternative's
         # error (unless the alternatives are equally relevant, when the oneOf's own error stays).
         base = path[: len(path) - len(error.absolute_path)]
+        from jsonschema.exceptions import best_match
+
         error = best_match([error])
         path = (*base, *error.absolute_path)
     keyword = str(error.validator)
