@@ -5,6 +5,7 @@ One module per command, like octoDNS's cmds/; `main` maps every outcome to DESIG
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import click
@@ -26,6 +27,10 @@ for command in (validate.validate, plan.plan, apply.apply, export.export, sandbo
 
 def main() -> None:
     """Console-script entry point."""
+    # What the imports made lives as long as the process: moved out of the cyclic collector's sight, it
+    # is not scanned again at every full collection of a large plan (a fifth of its CPU at 5,000
+    # locations). Here, not in the library: freezing is a decision for a whole process.
+    gc.freeze()
     try:
         code = cli.main(prog_name="wxc-reconcile", standalone_mode=False)
     except click.UsageError as exc:  # click would exit 2, which here means "changes present"
