@@ -46,9 +46,11 @@ from reconciler.sandbox import RecordedRequest, SandboxOrg, SandboxSettings  # n
 
 LATENCY_SLACK = 1.25  # the targets: within 1.25x the bound
 CPU_MS_PER_LOCATION = 2.0
+SCALE_LOCATIONS = 5000  # the CPU and memory targets are set at this size, with no latency or rate limit
 PEAK_MB = 300.0
 VALIDATE_SECONDS = 2.0
 MET, MISSED = "target met", "target missed"
+NOT_JUDGED = "not judged at this setting"
 
 
 # --- output --------------------------------------------------------------------------------------------
@@ -402,15 +404,18 @@ def plan_tables(
             verdict(not apply_problems and failed_steps == 0),
         )
     per_location = cpu / n * 1000
+    # Set for a large org with no latency: a smaller or slower run spreads start-up over fewer locations
+    # and spends CPU idling in the event loop, so its figure is shown but not judged.
+    at_setting = n >= SCALE_LOCATIONS and latency == 0 and not rate
     targets.add(
         f"plan CPU <= {CPU_MS_PER_LOCATION:g} ms per location, whole process (set at 5,000 locations, 0 ms)",
         f"{per_location:.2f} ms",
-        verdict(per_location <= CPU_MS_PER_LOCATION),
+        verdict(per_location <= CPU_MS_PER_LOCATION) if at_setting else NOT_JUDGED,
     )
     targets.add(
         f"plan peak memory < {PEAK_MB:g} MB (set at 5,000 locations, 0 ms)",
         f"{plan.figures.peak_mb:.1f} MB",
-        verdict(plan.figures.peak_mb < PEAK_MB),
+        verdict(plan.figures.peak_mb < PEAK_MB) if at_setting else NOT_JUDGED,
     )
     return [run, fig, req, targets]
 
