@@ -335,6 +335,17 @@ def test_connections_are_bounded_by_max_connections(echo_url: str) -> None:
     assert 1 <= len(ports) <= 2
 
 
+def test_requests_one_after_another_reuse_one_kept_alive_connection(echo_url: str) -> None:
+    """Keep-alive: ten requests in turn reach the server from one client port, over one connection."""
+
+    async def go() -> list[int]:
+        async with transport_client() as client:
+            return [(await client.get(f"{echo_url}/echo?n={n}")).json()["client_port"] for n in range(10)]
+
+    ports = run(go)
+    assert len(ports) == 10 and len(set(ports)) == 1
+
+
 # --- failures ------------------------------------------------------------------------------------------
 
 
