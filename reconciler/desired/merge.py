@@ -50,13 +50,7 @@ def defaults_of(document: Document) -> FieldSet:
     """A file's `defaults` block (empty when there is none or it isn't a mapping)."""
     block = document.plain.get("defaults")
     fields = {k: v for k, v in block.items() if k != "name"} if isinstance(block, dict) else {}
-    node = document.plain.get("defaults")
-    return FieldSet(
-        document,
-        ("defaults",),
-        fields,
-        written_in=dict.fromkeys(fields, node),
-    )
+    return FieldSet(document, ("defaults",), fields, written_in=dict.fromkeys(fields, block))
 
 
 def merged_locations(documents: list[Document]) -> list[FieldSet]:

@@ -52,10 +52,16 @@ def from_round_trip(node: Any, places: Places) -> Any:
     if kind is str or kind is bool or kind is int or node is None or kind is float:
         return node
     if isinstance(node, dict):
-        plain = {(str(k) if isinstance(k, str) else k): from_round_trip(v, places) for k, v in node.items()}
+        plain: dict[Any, Any] = {}
+        entries: dict[Any, KeyPlace] = {}
+        for key, value in node.items():
+            plain_key = str(key) if isinstance(key, str) else key
+            plain[plain_key] = from_round_trip(value, places)
+            place = _key_place(node, key) if isinstance(node, CommentedMap) else None
+            if place is not None:
+                entries[plain_key] = place
         if isinstance(node, CommentedMap):
-            entries = {(str(k) if isinstance(k, str) else k): _key_place(node, k) for k in node}
-            places.add(plain, *_start(node), {k: p for k, p in entries.items() if p is not None})
+            places.add(plain, *_start(node), entries)
         return plain
     if isinstance(node, list):
         items = [from_round_trip(item, places) for item in node]

@@ -153,7 +153,6 @@ class WebexClient:
         self._secrets = secret_forms(token)
         self._limiter = AdaptiveLimiter(concurrency)
         self._http = httpx.AsyncClient(
-            base_url=self.base_url + "/",
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
             transport=transport or _network_transport(self._base, concurrency),
             timeout=timeout,
@@ -215,7 +214,7 @@ class WebexClient:
     ) -> str:
         """The next page's URL: relative links resolved, dropped parameters put back, loops refused."""
         url = response.url.join(link)
-        shown = redact(_shown_path(url, self.base_url), self._secrets)
+        shown = redact(_shown_path(url, self._base), self._secrets)
         problem = origin_problem(url, self._base)
         if problem:
             # The token goes with every request: never follow a link off the base URL's origin.
@@ -241,15 +240,15 @@ class WebexClient:
             query["orgId"] = self.org_id
         # Merge rather than pass params=: httpx would replace a query the URL already carries.
         target = url.copy_merge_params(query) if query else url
-        shown_path = redact(_shown_path(url, self.base_url), self._secrets)
+        shown_path = redact(_shown_path(url, self._base), self._secrets)
         async for attempt in self._retrying():
             with attempt:
                 return await self._exchange(method, target, json, shown_path)
         raise AssertionError("unreachable: tenacity returns the last try's answer or raises its error")
 
     def _url(self, path: str) -> httpx.URL:
-        """The absolute URL of `path` (taken under the base URL, as httpx's base_url would), parsed once:
-        parsing is most of httpx's own cost per request, and a relative URL would be parsed again."""
+        """The absolute URL of `path` (a path is taken under the base URL), parsed once: parsing is most
+        of httpx's own cost per request, and httpx would parse a relative URL again to join it."""
         if path.startswith(("https://", "http://")):
             return httpx.URL(path)
         return httpx.URL(f"{self.base_url}/{path.lstrip('/')}")
@@ -380,10 +379,8 @@ def _with_dropped_params(next_link: str, query: Mapping[str, str | int]) -> str:
     return str(url.copy_merge_params(missing)) if missing else next_link
 
 
-def _shown_path(url: httpx.URL, base_url: str) -> str:
-    """The path relative to the base URL, as people read it in plans and errors."""
-    if url.is_absolute_url:
-        base_path = httpx.URL(base_url).path.rstrip("/")
-        path = url.path
-        return path[len(base_path) :] if base_path and path.startswith(base_path + "/") else path
-    return "/" + url.path.lstrip("/")
+def _shown_path(url: httpx.URL, base: httpx.URL) -> str:
+    """An absolute URL's path relative to the base URL, as people read it in plans and errors."""
+    base_path = base.path.rstrip("/")
+    path = url.path
+    return path[len(base_path) :] if base_path and path.startswith(base_path + "/") else path

@@ -28,7 +28,7 @@ import aiohttp
 import httpx
 import yarl
 
-from reconciler.webex.security import REDACTED, is_loopback
+from reconciler.webex.security import is_loopback, redact
 
 # aiohttp failure → the httpx error httpcore raises for the same event; first match wins (subclasses
 # come before the classes they extend).
@@ -70,9 +70,7 @@ def transport_error(
         message = f"the proxy refused the connection: {exc.status} {exc.message}"
     else:
         message = str(exc) or type(exc).__name__
-    for secret in hide:
-        message = message.replace(secret, REDACTED)
-    return kind(message, request=request)
+    return kind(redact(message, hide), request=request)
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
