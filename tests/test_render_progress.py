@@ -11,7 +11,9 @@ from reconciler.render.progress import pause_notice
 
 def test_a_pause_is_said_on_a_terminal_with_the_budget_used() -> None:
     screen = io.StringIO()
-    show = pause_notice(Console(file=screen, force_terminal=True, no_color=True, width=200))
+    show = pause_notice(
+        Console(file=screen, force_terminal=True, highlight=False, color_system=None, width=200)
+    )
     assert show is not None
     show(194.0, 200.0, 1800.0)
     assert "the org asked to wait 194 s (rate limit); 200 s of --max-wait 1800 s used" in screen.getvalue()
