@@ -11,10 +11,15 @@ import re
 
 # Longest text shown whole in a message; longer text is cut and its length said.
 SHOWN_LENGTH = 60
+# UTF-16 surrogates: a YAML or JSON "\ud800" escape makes one, but it is no character, and no UTF-8
+# text (an HTTP body, a terminal, a log) can carry it.
+SURROGATES = "\ud800-\udfff"
+SURROGATE = re.compile(f"[{SURROGATES}]")
 # Characters that must not reach a terminal as they are: the C0 controls, DEL and the C1 controls
 # (Unicode's category Cc; 0x9b starts a terminal escape sequence as 0x1b does), the line and paragraph
-# separators, and the bidirectional marks and overrides that make text display in another order.
-UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# separators, the bidirectional marks and overrides that make text display in another order, and
+# surrogates, which cannot be printed at all.
+UNSAFE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069{SURROGATES}]")
 
 
 def is_unsafe(char: str) -> bool:
