@@ -38,6 +38,12 @@ def quoted(text: str, limit: int = SHOWN_LENGTH) -> str:
 def printable(text: str, limit: int = SHOWN_LENGTH) -> str:
     """`text` for a message without quotes: unsafe characters escaped, cut after `limit` characters."""
     cut = len(text) > limit
-    shown = text[:limit] if cut else text
-    result = "".join(c.encode("unicode_escape").decode("ascii") if is_unsafe(c) else c for c in shown)
+    result = escaped(text[:limit] if cut else text)
     return f"{result}… ({len(text):,} characters)" if cut else result
+
+
+def escaped(text: str) -> str:
+    """`text` whole, its unsafe characters written as Python escapes (`\\n`, `\\x1b`, `\\udcff`)."""
+    if UNSAFE.search(text) is None:
+        return text
+    return "".join(c.encode("unicode_escape").decode("ascii") if is_unsafe(c) else c for c in text)
