@@ -62,7 +62,7 @@ def handles_user_errors(command: Callable[..., int]) -> Callable[..., int]:
             for error in exc.errors:
                 err.print(str(error), soft_wrap=True, markup=False)
             if in_github_actions():  # so the errors show on the pull request's lines
-                print(github.annotations(exc.errors))
+                github.print_commands(github.annotations(exc.errors))
             err.print(f"{len(exc.errors)} error(s); nothing was sent to the org.", style="red")
             return EXIT_INVALID
         except (ConfigError, PlanFileError) as exc:

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from reconciler.desired.display import UNSAFE, printable
+from reconciler.desired.display import SURROGATE, UNSAFE, printable
 from reconciler.desired.fields import (
     ANNOUNCEMENT_LANGUAGE,
     DIGIT_FIELDS,
@@ -230,6 +230,8 @@ def one_line_of_text(fields: FieldSet) -> list[InputError]:
                 what = "a line break"
             elif unicodedata.category(char) == "Cc":
                 what = "a control character"
+            elif SURROGATE.match(char):  # the loader refuses these first, naming the escape
+                what = "a UTF-16 surrogate"
             else:
                 what = "a bidirectional-text control"
             message = (

@@ -20,6 +20,8 @@ errorCode status meaning
 25008     400    an invalid field value: unknown field, wrong JSON type, bad format, missing required
                  field, a reference to a trunk/route group/option that does not exist or is not available,
                  a setting the location's country does not allow, a PSTN type the API cannot set
+503       503    the sandbox's own state file cannot be used (corrupt, unreadable, or locked by another
+                 process past the wait): the description names the file
 500       500    a bug in the sandbox itself (the exception still propagates, for the test to see)
 500-504   5xx    a fault injected by ``SandboxSettings.fail_rate`` (500, 502, 503 or 504): the errorCode
                  is the status, and the description says the fault was injected
@@ -49,6 +51,7 @@ DUPLICATE_ROUTING_PREFIX = 5600
 BAD_BODY = 25000
 INVALID_VALUE = 25008
 PREFIX_JOB_ERROR = 6100
+STATE_FILE = 503
 
 # Where the gateway leaves the request's tracking id for the handlers (an ASGI scope extension key).
 TRACKING_KEY = "wxc_sandbox.tracking_id"
