@@ -10,7 +10,6 @@ from reconciler.planfile import (
     SavedPlan,
     StalePlan,
     Target,
-    check_current,
     check_desired,
     check_target,
     fingerprint,
@@ -122,14 +121,3 @@ def test_desired_files_compare_by_content_not_spelling(tmp_path: Path) -> None:
     desired.write_text("version: 1\nlocations: []\n")
     (reason,) = check_desired(saved, [str(desired)], "p")
     assert f"changed or new: {desired}" in reason and "no longer given as planned" in reason
-
-
-def test_current_state_changes_name_location_field_then_and_now() -> None:
-    now_details = {"routingPrefix": "150", "callingLineId": {"name": "Main", "phoneNumber": "+1"}, "x": 1}
-    now_pstn = {**PSTN.basis, "displayName": "ignored: not in the basis"}
-    assert check_current(PLAN, [now_details, now_pstn]) == [
-        'Denver location details: routingPrefix was "100" when planned, is "150" now'
-    ]
-    assert check_current(PLAN, [{**now_details, "routingPrefix": "100"}, None]) == [
-        "Paris PSTN connection: the location no longer exists (404)"
-    ]
