@@ -95,9 +95,7 @@ async def apply_saved(
         api = CallingApi(client)
         current = await fetch_current(api, desired, on_location)
         fresh = make_plan(desired, current)
-        reasons = verify.differences(saved, fresh, current, source)
-        if reasons:
-            raise planfile.StalePlan(reasons)
+        verify.check(saved, fresh, current, source)
         return await _execute(api, fresh, options)
 
 

@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from reconciler.desired.display import printable, quoted
+from reconciler.desired.display import printable
 from reconciler.plan import Plan, Step
-from reconciler.shape import Node, ShapeError, check_plain, kind_of
+from reconciler.shape import Node, ShapeError, check_plain
 
 KIND = "wxc-reconcile-plan"
 FILE_FORMAT_VERSION = 1
@@ -39,8 +39,9 @@ class PlanFileError(Exception):
 class StalePlan(Exception):
     """The saved plan no longer fits the org or the desired state; every reason is listed."""
 
-    def __init__(self, reasons: Sequence[str]) -> None:
+    def __init__(self, reasons: Sequence[str], headline: str = "The saved plan is stale") -> None:
         self.reasons = list(reasons)
+        self.headline = headline
         super().__init__("\n".join(self.reasons))
 
 
@@ -141,25 +142,25 @@ def from_json(text: str, source: str) -> SavedPlan:
         raise PlanFileError(f"{source}: not a saved plan (write one with `wxc-reconcile plan --out FILE`)")
     try:
         check_plain(document, MAX_DEPTH)
-        version = Node(document, "the file")["formatVersion"].value
-        if not isinstance(version, int) or isinstance(version, bool):
-            raise ShapeError(f"formatVersion is {kind_of(version)}, not a number")
+        root = Node(document)
+        _check_version(root, source)
+        saved = _parse(root)
+        _check_untouched(root, saved.plan, source)
     except ShapeError as exc:
         raise PlanFileError(f"{source}: damaged saved plan: {exc}") from None
+    return saved
+
+
+def _check_version(document: Node, source: str) -> None:
+    version = document["formatVersion"].integer()
     if version != FILE_FORMAT_VERSION:
-        writer = f"wxc-reconcile {printable(str(document.get('toolVersion')))}"
+        writer = f"wxc-reconcile {printable(str(document.get('toolVersion').value))}"
         raise StalePlan(
             [
                 f"{source} has plan format {version} (written by {writer}); "
                 f"this wxc-reconcile reads format {FILE_FORMAT_VERSION}: plan again"
             ]
         )
-    try:
-        saved = _parse(Node(document, "the file"))
-    except ShapeError as exc:
-        raise PlanFileError(f"{source}: damaged saved plan: {exc}") from None
-    _check_untouched(document, saved.plan, source)
-    return saved
 
 
 def _no_constant(name: str) -> None:
@@ -170,7 +171,8 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     members: dict[str, Any] = {}
     for key, value in pairs:
         if key in members:
-            raise ValueError(f"the key {quoted(key)} appears twice in one object")
+            # ASCII: the text is not checked yet, and may hold what no terminal should get
+            raise ValueError(f"the key {json.dumps(key[:60])} appears twice in one object")
         members[key] = value
     return members
 
@@ -187,13 +189,9 @@ def _parse(document: Node) -> SavedPlan:
     )
 
 
-def _check_untouched(document: Mapping[str, Any], plan: Plan, source: str) -> None:
+def _check_untouched(document: Node, plan: Plan, source: str) -> None:
     """The recorded fingerprints must match the steps: a hand-edited plan is not the plan reviewed."""
-    try:
-        entries = Node(document, "the file")["currentState"].items()
-        recorded = [entry["fingerprint"].text() for entry in entries]
-    except ShapeError as exc:
-        raise PlanFileError(f"{source}: damaged saved plan: {exc}") from None
+    recorded = [entry["fingerprint"].text() for entry in document["currentState"].items()]
     if recorded != [fingerprint(step.basis) for step in plan.steps]:
         raise PlanFileError(f"{source}: the steps do not match their recorded fingerprints (edited by hand?)")
 

@@ -36,10 +36,13 @@ class Node:
     """One value of the document and where it is (`plan.steps[2].kind`)."""
 
     value: Any
-    where: str
+    where: str = ""  # empty for the document itself
 
     def _wrong(self, expected: str) -> ShapeError:
-        return ShapeError(f"{self.where} is {kind_of(self.value)}, not {expected}")
+        return ShapeError(f"{self.where or 'the document'} is {kind_of(self.value)}, not {expected}")
+
+    def _member(self, key: str) -> str:
+        return f"{self.where}.{key}" if self.where else key
 
     def object(self) -> Mapping[str, Any]:
         if not isinstance(self.value, dict):
@@ -50,12 +53,12 @@ class Node:
         """A member that must be there."""
         members = self.object()
         if key not in members:
-            raise ShapeError(f"{self.where}.{key} is missing")
-        return Node(members[key], f"{self.where}.{key}")
+            raise ShapeError(f"{self._member(key)} is missing")
+        return Node(members[key], self._member(key))
 
     def get(self, key: str) -> Node:
         """A member that may be absent (then its value is None)."""
-        return Node(self.object().get(key), f"{self.where}.{key}")
+        return Node(self.object().get(key), self._member(key))
 
     def items(self, *, non_empty: bool = False) -> list[Node]:
         """The elements of a list."""
@@ -64,6 +67,11 @@ class Node:
         if non_empty and not self.value:
             raise ShapeError(f"{self.where} is an empty list")
         return [Node(item, f"{self.where}[{index}]") for index, item in enumerate(self.value)]
+
+    def integer(self) -> int:
+        if not isinstance(self.value, int) or isinstance(self.value, bool):
+            raise self._wrong("a whole number")
+        return self.value
 
     def text(self) -> str:
         """A string that is not empty."""

@@ -19,7 +19,7 @@ from reconciler import __version__
 from reconciler.desired.display import printable
 from reconciler.diff import changed_since
 from reconciler.plan import Plan, Step
-from reconciler.planfile import SavedPlan, canonical
+from reconciler.planfile import SavedPlan, StalePlan, canonical
 from reconciler.render.text import STEP_TITLES, show_value
 from reconciler.state import CurrentState
 
@@ -28,10 +28,21 @@ SHOWN_LENGTH = 120
 Key = tuple[str, str]  # a step's location name and kind: what people call it
 
 
-def differences(saved: SavedPlan, fresh: Plan, current: CurrentState, source: str) -> list[str]:
-    """Why the saved steps are not exactly the fresh plan's steps; empty when they are."""
+def check(saved: SavedPlan, fresh: Plan, current: CurrentState, source: str) -> None:
+    """StalePlan, naming every difference, unless the saved steps are exactly the fresh plan's."""
     if _spelled(saved.plan.steps) == _spelled(fresh.steps):
-        return []
+        return
+    stale, reasons = differences(saved, fresh, current, source)
+    if stale:
+        raise StalePlan(reasons)
+    raise StalePlan(
+        reasons or ["its steps differ from a fresh plan's"],
+        f"{source} does not match a fresh plan of the desired state against the org",
+    )
+
+
+def differences(saved: SavedPlan, fresh: Plan, current: CurrentState, source: str) -> tuple[bool, list[str]]:
+    """Whether the org changed since the plan was made, and every way its steps differ from the fresh ones."""
     stale: set[int] = set()
     reasons: list[str] = []
     for index, step in enumerate(saved.plan.steps):
@@ -45,7 +56,7 @@ def differences(saved: SavedPlan, fresh: Plan, current: CurrentState, source: st
             f"{source} was made by wxc-reconcile {printable(saved.tool_version)}; this is {__version__}, "
             "which may plan the same files differently"
         )
-    return reasons
+    return bool(stale), reasons
 
 
 def changed_since_planned(step: Step, current: CurrentState) -> list[str]:
@@ -80,7 +91,7 @@ def _step_differences(saved: Sequence[Step], fresh: Sequence[Step], stale: set[i
         extra = [i for i in mine[len(theirs) :] if i not in stale]  # a stale step says why already
         if extra or len(theirs) > len(mine):
             reasons.append(_count_difference(key, saved[extra[0]] if extra else None, mine, theirs, fresh))
-    reasons += _order_difference(saved, fresh, pairs)
+    reasons += _order_difference(saved, pairs)
     return reasons
 
 
@@ -144,17 +155,14 @@ def _body_differences(saved: Mapping[str, Any], fresh: Mapping[str, Any]) -> lis
     return found
 
 
-def _order_difference(
-    saved: Sequence[Step], fresh: Sequence[Step], pairs: list[tuple[int, int]]
-) -> list[str]:
-    """The first two steps both plans have, run in the other order by the saved plan."""
-    latest: tuple[int, int] | None = None  # the pair met so far that comes last in the fresh plan
+def _order_difference(saved: Sequence[Step], pairs: list[tuple[int, int]]) -> list[str]:
+    """The first two steps both plans have that the saved plan runs in the other order."""
+    latest: tuple[int, int] | None = None  # of the pairs met so far, the one that comes last when fresh
     for i, j in sorted(pairs):
         if latest is not None and j < latest[1]:
             first, then = where(saved[latest[0]]), where(saved[i])
             return [f"the saved plan runs {first} before {then}; a fresh plan runs them the other way round"]
-        if latest is None or j > latest[1]:
-            latest = (i, j)
+        latest = (i, j)
     return []
 
 
