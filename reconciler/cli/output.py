@@ -23,13 +23,11 @@ from reconciler.cli.common import err
 def cannot_write(path: Path) -> str | None:
     """Why `path` cannot be written, or None when it can; found without changing the file."""
     try:
-        mode: int | None = path.stat().st_mode
-    except FileNotFoundError:
-        mode = None
-    except OSError as exc:  # a component that is a file, a directory we may not enter...
-        return str(exc.strerror or exc).lower()
-    if mode is None:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):  # a new file, or a directory on the way is a file
         return _cannot_create_in(path.parent)
+    except OSError as exc:  # a directory on the way we may not enter...
+        return _reason(exc)
     if stat.S_ISDIR(mode):
         return "it is a directory"
     if not stat.S_ISREG(mode):  # a device or a pipe: opening it could block, or consume a reader
@@ -37,7 +35,7 @@ def cannot_write(path: Path) -> str | None:
     try:
         os.close(os.open(path, os.O_WRONLY | os.O_APPEND))  # neither truncates nor touches it
     except OSError as exc:
-        return str(exc.strerror or exc).lower()
+        return _reason(exc)
     return None
 
 
@@ -49,10 +47,16 @@ def _cannot_create_in(directory: Path) -> str | None:
     try:  # the only sure test on every file system: create a file there, and remove it
         handle, probe = tempfile.mkstemp(dir=directory, prefix=".wxc-reconcile-", suffix=".probe")
     except OSError as exc:
-        return f"cannot create a file in {directory}: {str(exc.strerror or exc).lower()}"
+        return f"cannot create a file in {directory}: {_reason(exc)}"
     os.close(handle)
     os.unlink(probe)
     return None
+
+
+def _reason(exc: OSError) -> str:
+    """`Permission denied` as a message's second half: `permission denied`."""
+    reason = str(exc.strerror or exc)
+    return reason[:1].lower() + reason[1:]
 
 
 def output_file(*names: str, help: str) -> Callable[[Any], Any]:
