@@ -27,6 +27,13 @@ def saved_plan(server: ServerThread, tmp_path: Path, desired: Path = EXAMPLE) ->
     return document
 
 
+def edited(server: ServerThread, tmp_path: Path, edit: Callable[[Document], Any]) -> Document:
+    """The plan of the example, as `plan --out` saved it, then edited."""
+    document = saved_plan(server, tmp_path)
+    edit(document)
+    return document
+
+
 def write_forged(document: Document, tmp_path: Path) -> Path:
     """The document as a consistent file: its fingerprints recomputed from the (edited) steps."""
     steps = document["plan"]["steps"]
@@ -162,9 +169,7 @@ def test_a_forged_plan_is_refused_naming_the_difference_and_sends_nothing(
     server: ServerThread, tmp_path: Path, name: str
 ) -> None:
     forge, said = FORGERIES[name]
-    document = saved_plan(server, tmp_path)
-    forge(document)
-    code, stderr = apply_forged(server, write_forged(document, tmp_path))
+    code, stderr = apply_forged(server, write_forged(edited(server, tmp_path, forge), tmp_path))
     assert code == 5, stderr
     assert "forged.json does not match a fresh plan of the desired state against the org" in stderr
     assert said in stderr
@@ -182,6 +187,24 @@ def test_the_genuine_plan_of_the_same_run_still_applies(server: ServerThread, tm
     assert sorted(puts(server), key=repr) == sorted(
         (("/v1" + s["path"], s["body"]) for s in document["plan"]["steps"]), key=repr
     )
+
+
+def test_what_is_sent_is_the_fresh_plan_never_the_bytes_of_the_file(
+    server: ServerThread, tmp_path: Path
+) -> None:
+    """The same body spelled another way (its keys in reverse order) is the same step; what is sent is
+    spelled as the fresh plan spells it."""
+    document = saved_plan(server, tmp_path)
+    step = step_of(document, "Denver", "details")
+    planned_order = list(step["body"])
+    step["body"] = dict(reversed(step["body"].items()))
+    server.requests.clear()
+    result = wxc(
+        "apply", "--plan", str(write_forged(document, tmp_path)), str(EXAMPLE), base_url=server.base_url
+    )
+    assert result.returncode == 0, result.stderr
+    (sent,) = [body for path, body in puts(server) if path == "/v1" + step["path"]]
+    assert isinstance(sent, dict) and list(sent) == planned_order != list(step["body"])
 
 
 def test_a_plan_from_an_older_version_applies_when_its_steps_are_the_same(
@@ -271,10 +294,8 @@ def test_a_damaged_plan_is_invalid_input_naming_the_file_before_any_request(
     server: ServerThread, tmp_path: Path, name: str
 ) -> None:
     edit, said = DAMAGE[name]
-    document = saved_plan(server, tmp_path)
-    edit(document)
     path = tmp_path / "damaged.json"
-    path.write_text(json.dumps(document))
+    path.write_text(json.dumps(edited(server, tmp_path, edit)))
     server.requests.clear()
     result = wxc("apply", "--plan", str(path), str(EXAMPLE), base_url=server.base_url)
     assert result.returncode == 3, result.stderr

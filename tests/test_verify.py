@@ -1,6 +1,8 @@
 from dataclasses import replace
 
 import pytest
+from test_planfile import DETAILS as DENVER
+from test_planfile import PSTN as PARIS
 
 from reconciler import __version__
 from reconciler.diff import FieldChange
@@ -9,32 +11,12 @@ from reconciler.planfile import SavedPlan, StalePlan, Target, from_json, save, t
 from reconciler.state import CurrentState, LocationState
 from reconciler.verify import check
 
-DENVER = Step(
-    "Denver",
-    "L1",
-    "details",
-    "PUT",
-    "/telephony/config/locations/L1",
-    {"routingPrefix": "212"},
-    (FieldChange("routingPrefix", "100", "212"),),
-    basis={"routingPrefix": "100"},
-)
-PSTN_BASIS = {"pstnConnectionType": "LOCAL_GATEWAY", "routeType": "TRUNK", "routeId": "T1", "id": None}
-PARIS = Step(
-    "Paris",
-    "L2",
-    "pstn",
-    "PUT",
-    "/telephony/pstn/locations/L2/connection",
-    {"id": "O"},
-    (FieldChange("pstn.type", "LOCAL_GATEWAY", "NON_INTEGRATED_CCP"),),
-    basis=PSTN_BASIS,
-)
+# The fresh plan: Denver's routing prefix, then Paris's PSTN connection, as the org is now.
 CURRENT = CurrentState(
     calling_locations=(),
     locations={
-        "Denver": LocationState("L1", "Denver", details={"routingPrefix": "100", "other": 1}),
-        "Paris": LocationState("L2", "Paris", pstn={**PSTN_BASIS, "displayName": "not in the basis"}),
+        "Denver": LocationState("L1", "Denver", details={**DENVER.basis, "other": "not in the basis"}),
+        "Paris": LocationState("L2", "Paris", pstn={**PARIS.basis, "displayName": "not in the basis"}),
     },
 )
 FRESH = Plan((DENVER, PARIS), unchanged=("Berlin",))
@@ -57,10 +39,12 @@ def test_the_same_steps_pass_even_after_a_round_trip_through_the_file() -> None:
 
 
 def test_a_merely_stale_plan_says_what_changed_in_todays_words() -> None:
-    now = replace(CURRENT.locations["Denver"], details={"routingPrefix": "150"})
+    now = replace(CURRENT.locations["Denver"], details={**DENVER.basis, "routingPrefix": "150"})
     current = replace(CURRENT, locations={**CURRENT.locations, "Denver": now})
     fresh_denver = replace(
-        DENVER, changes=(FieldChange("routingPrefix", "150", "212"),), basis={"routingPrefix": "150"}
+        DENVER,
+        changes=(FieldChange("routingPrefix", "150", "212"),),
+        basis={**DENVER.basis, "routingPrefix": "150"},
     )
     refused = refusal(saved(DENVER, PARIS), Plan((fresh_denver, PARIS)), current)
     assert refused.headline == "The saved plan is stale"
@@ -68,7 +52,7 @@ def test_a_merely_stale_plan_says_what_changed_in_todays_words() -> None:
 
 
 def test_a_stale_step_that_a_fresh_plan_no_longer_needs_still_says_what_changed() -> None:
-    now = replace(CURRENT.locations["Denver"], details={"routingPrefix": "212"})
+    now = replace(CURRENT.locations["Denver"], details={**DENVER.basis, "routingPrefix": "212"})
     current = replace(CURRENT, locations={**CURRENT.locations, "Denver": now})
     assert refusal(saved(DENVER, PARIS), Plan((PARIS,)), current).reasons == [
         'Denver location details: routingPrefix was "100" when planned, is "212" now'
