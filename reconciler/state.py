@@ -7,17 +7,13 @@ This is the only stage besides apply that does I/O. It never judges the desired 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from reconciler.desired.model import DesiredLocation, DesiredState
 from reconciler.diff import diff_pstn
 from reconciler.webex.api import CallingApi, ConnectionOption, Location, Named
-from reconciler.webex.errors import WebexError
-
-if TYPE_CHECKING:
-    from reconciler.plan import Step
 
 
 @dataclass(frozen=True)
@@ -108,18 +104,3 @@ async def _fetch_location(
 
 async def _nothing() -> None:
     return None
-
-
-async def read_endpoints(api: CallingApi, steps: Sequence[Step]) -> list[Mapping[str, Any] | None]:
-    """The live state of each step's endpoint now, in step order; None when the location is gone (404)."""
-    return list(await asyncio.gather(*(_read_endpoint(api, step) for step in steps)))
-
-
-async def _read_endpoint(api: CallingApi, step: Step) -> Mapping[str, Any] | None:
-    read = api.get_pstn_connection if step.kind == "pstn" else api.get_location_details
-    try:
-        return await read(step.location_id)
-    except WebexError as error:
-        if error.status == 404:
-            return None
-        raise

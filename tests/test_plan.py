@@ -4,7 +4,8 @@ from typing import Any
 import pytest
 
 from reconciler.desired.model import DesiredLocation, DesiredPstn, DesiredState, InvalidInput, Position
-from reconciler.plan import Plan, details_body, make_plan
+from reconciler.plan import Plan, Step, details_body, make_plan
+from reconciler.shape import ShapeError
 from reconciler.state import CurrentState, LocationState
 from reconciler.webex.api import ConnectionOption, Named
 
@@ -188,3 +189,13 @@ def test_routing_prefix_and_pstn_changes_are_disruptive() -> None:
         ("A", "details", False),
         ("B", "details", True),
     ]
+
+
+def test_a_step_of_an_unknown_kind_is_refused_never_read_as_details() -> None:
+    desired = DesiredState((loc("A", outsideDialDigit=None),))
+    (step,) = make_plan(desired, state(live("A", DETAILS, CCP))).steps
+    data = json.loads(json.dumps(step.to_dict()))
+    assert Step.from_dict(data) == step
+    data["kind"] = "internalDialing"
+    with pytest.raises(ShapeError, match=r'^step\.kind is "internalDialing", which this wxc-reconcile'):
+        Step.from_dict(data)

@@ -69,7 +69,7 @@ def handles_user_errors(command: Callable[..., int]) -> Callable[..., int]:
             err.print(f"error: {exc}", soft_wrap=True, markup=False)
             return EXIT_INVALID
         except StalePlan as exc:
-            err.print("The saved plan is stale; nothing was applied:", style="red")
+            err.print(f"{exc.headline}; nothing was applied:", style="red", markup=False, soft_wrap=True)
             for reason in exc.reasons:
                 err.print(f"  - {reason}", soft_wrap=True, markup=False)
             err.print("Plan again to see what applying the desired state would do now.", markup=False)
