@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler.desired.model import DesiredLocation, DesiredState
 from reconciler.diff import diff_pstn
-from reconciler.webex.api import CallingApi, ConnectionOption, Location, Named
+from reconciler.webex.api import (
+    CallingApi,
+    ConnectionOption,
+    Location,
+    Named,
+    lacks_route,
+    with_details_route,
+)
 from reconciler.webex.errors import WebexError
 
 if TYPE_CHECKING:
@@ -27,8 +34,10 @@ class LocationState:
     id: str
     name: str
     details: Mapping[str, Any] | None = None
+    # The PSTN connection, with a local gateway's route even when the PSTN answer lacks it (see
+    # `with_route`); `{}` when the location has none set up yet.
     pstn: Mapping[str, Any] | None = None
-    options: tuple[ConnectionOption, ...] | None = None  # only when the PSTN connection must change
+    options: tuple[ConnectionOption, ...] | None = None  # only when it must change to a cloud provider
 
 
 @dataclass(frozen=True)
@@ -96,14 +105,35 @@ async def _fetch_location(
     on_location: ProgressCallback | None,
 ) -> LocationState:
     details_call = api.get_location_details(location_id) if desired.details else _nothing()
-    pstn_call = api.get_pstn_connection(location_id) if desired.pstn else _nothing()
-    details, pstn = await asyncio.gather(details_call, pstn_call)
+    # The location comes from the calling-locations list, so a 404 here means "no PSTN set up yet".
+    pstn_call = api.get_pstn_connection(location_id, calling_enabled=True) if desired.pstn else _nothing()
+    details, answer = await asyncio.gather(details_call, pstn_call)
+    pstn = None if answer is None else await with_route(api, location_id, answer, details)
     options = None
-    if desired.pstn and pstn is not None and diff_pstn(desired.pstn, pstn, route_names):
+    # Only a cloud provider is named by a connection option; a local gateway's PUT names its route.
+    wanted = desired.pstn
+    if (
+        wanted
+        and wanted.type == "NON_INTEGRATED_CCP"
+        and pstn is not None
+        and diff_pstn(wanted, pstn, route_names)
+    ):
         options = tuple(await api.list_connection_options(location_id))
     if on_location:
         on_location(desired.name)
     return LocationState(location_id, desired.name, details, pstn, options)
+
+
+async def with_route(
+    api: CallingApi, location_id: str, connection: Mapping[str, Any], details: Mapping[str, Any] | None
+) -> Mapping[str, Any]:
+    """A local gateway's connection with its route: a PSTN answer without one (the shape before 2025)
+    takes it from the location details' `connection`, read now unless `details` already holds them."""
+    if not lacks_route(connection):
+        return connection
+    if details is None:
+        details = await api.get_location_details(location_id)
+    return with_details_route(connection, details)
 
 
 async def _nothing() -> None:
@@ -116,10 +146,24 @@ async def read_endpoints(api: CallingApi, steps: Sequence[Step]) -> list[Mapping
 
 
 async def _read_endpoint(api: CallingApi, step: Step) -> Mapping[str, Any] | None:
-    read = api.get_pstn_connection if step.kind == "pstn" else api.get_location_details
     try:
-        return await read(step.location_id)
+        if step.kind == "pstn":
+            return await _read_pstn(api, step.location_id)
+        return await api.get_location_details(step.location_id)
     except WebexError as error:
         if error.status == 404:
             return None
         raise
+
+
+async def _read_pstn(api: CallingApi, location_id: str) -> Mapping[str, Any]:
+    """The PSTN connection as `_fetch_location` reads it, for a location not known to be calling-enabled."""
+    try:
+        connection = await api.get_pstn_connection(location_id)
+    except WebexError as error:
+        if error.status != 404:
+            raise
+        # A bare 404: the location is gone, or it has no PSTN yet. Its details tell which (404: gone).
+        await api.get_location_details(location_id)
+        return {}
+    return await with_route(api, location_id, connection, None)
