@@ -117,11 +117,11 @@ def pstn(fields: FieldSet) -> list[InputError]:
 
 
 def routing_prefix(fields: FieldSet) -> list[InputError]:
-    """`routingPrefix` is 2 to 7 digits (null clears it)."""
+    """`routingPrefix` is 1 to 7 digits (null clears it)."""
     value = _string(fields, "routingPrefix")
     if value is None or ROUTING_PREFIX.fullmatch(value):
         return []
-    message = f'routingPrefix must be 2 to 7 digits, e.g. "212", not {quoted(value)}'
+    message = f'routingPrefix must be 1 to 7 digits, e.g. "212", not {quoted(value)}'
     return [InputError(fields.position("routingPrefix"), message)]
 
 

@@ -29,6 +29,7 @@ from reconciler.sandbox.errors import (
     STATE_FILE,
     WebexError,
     http_error_handler,
+    pstn_not_configured,
     tracking_id,
     webex_error_handler,
 )
@@ -47,9 +48,10 @@ ORDERS = {
 }
 SERVICE_TYPES = ("GEOGRAPHIC_NUMBERS", "TOLLFREE_NUMBERS", "BUSINESS_TEXTS", "MOBILE_NUMBERS")
 JOB_IN_PROGRESS = "Cannot update the routing prefix: another routing prefix job is in progress"
+# The documented 206 example's failureReason, word for word but for the values.
 JOB_NOT_TRIGGERED = (
-    "The routing prefix update job was not triggered: the routing prefix is unchanged; "
-    "the other settings were updated"
+    "UpdateRoutingPrefix batch job not triggered for Location: {location}. OldRoutingPrefix : {old}. "
+    "NewRoutingPrefix: {new}."
 )
 
 
@@ -226,11 +228,12 @@ class _Api:
         outcome = take_prefix_outcome(self.settings)
         if outcome is PrefixOutcome.CONFLICT:
             return _failure(request, 409, JOB_IN_PROGRESS)
-        if outcome is PrefixOutcome.NOT_TRIGGERED:
-            self._update(location, {k: v for k, v in body.items() if k != "routingPrefix"})
-            self._saved()
-            return _failure(request, 206, JOB_NOT_TRIGGERED)
         old_prefix = location.details["routingPrefix"]
+        if outcome is PrefixOutcome.NOT_TRIGGERED:
+            self._update(location, body)  # the prefix too: GET shows it, but no job moves the numbers
+            self._saved()
+            reason = JOB_NOT_TRIGGERED.format(location=location.id, old=old_prefix, new=body["routingPrefix"])
+            return _failure(request, 206, reason)
         self._update(location, body)
         job = self.org.start_prefix_job(location, now, tracking_id(request.scope))
         _give_outcome(job, outcome, location, old_prefix)
@@ -249,8 +252,9 @@ class _Api:
     async def get_pstn(self, request: Request) -> Response:
         location = self._location(request)
         if location.pstn is None:
-            raise WebexError.one(404, f"No PSTN connection is set up for location {location.id}", NOT_FOUND)
-        return JSONResponse(views.pstn_connection(self.org, location))
+            return pstn_not_configured(request)
+        answer = views.pstn_connection(self.org, location, with_route=self.settings.pstn_connection_route)
+        return JSONResponse(answer)
 
     async def put_pstn(self, request: Request) -> Response:
         location = self._location(request)

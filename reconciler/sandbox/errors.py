@@ -8,8 +8,11 @@ errorCode status meaning
 ========= ====== ======================================================================================
 4001      401    missing, malformed or wrong bearer token
 4005      405    method not allowed on a known path
-4008      404    not found: unknown path, location (or one not enabled for Calling), job, PSTN connection,
-                 or an ``orgId`` that is not the sandbox org's
+4008      404    not found: unknown path, location (or one not enabled for Calling), job, or an ``orgId``
+                 that is not the sandbox org's
+4009      404    the PSTN service's ``{"errorMessage", "errorCode", "trackingId"}`` (no ``message``) for a
+                 calling location whose PSTN connection was never set: "PSTN for the location is not
+                 configured." (the live text; the status and code are not on record)
 4029      429    rate limited; the ``Retry-After`` header says how many whole seconds to wait (or carries
                  the text of ``SandboxSettings.retry_after``)
 4400      400    a bad query parameter (``max``, ``start``, ``order``, ``serviceTypes``)
@@ -45,6 +48,7 @@ from starlette.types import Scope
 UNAUTHORIZED = 4001
 METHOD_NOT_ALLOWED = 4005
 NOT_FOUND = 4008
+PSTN_NOT_CONFIGURED = 4009
 RATE_LIMITED = 4029
 BAD_QUERY = 4400
 DUPLICATE_ROUTING_PREFIX = 5600
@@ -103,6 +107,16 @@ def error_response(
         "trackingId": tracking,
     }
     return JSONResponse(body, status_code=status, headers=dict(headers or {}))
+
+
+def pstn_not_configured(request: Request) -> JSONResponse:
+    """The PSTN service's answer for a calling location without a PSTN connection: its own body shape."""
+    body = {
+        "errorMessage": "PSTN for the location is not configured.",
+        "errorCode": PSTN_NOT_CONFIGURED,
+        "trackingId": tracking_id(request.scope),
+    }
+    return JSONResponse(body, status_code=404)
 
 
 def webex_error_handler(request: Request, exc: Exception) -> JSONResponse:
