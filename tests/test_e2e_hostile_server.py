@@ -375,17 +375,26 @@ def test_harness_breaks_every_answer_one_way_after_another() -> None:
 # --- the CLI against it ------------------------------------------------------------------------------
 
 
-def test_a_trickling_answer_ends_at_the_deadline_of_each_try(desired: Path, tmp_path: Path) -> None:
-    bound = TRIES * TIMEOUT + BACKOFF_ALLOWANCE + START_ALLOWANCE
-    with HostileServer(trickling()) as server:
+FAULT_BOUND = TRIES * TIMEOUT + BACKOFF_ALLOWANCE + START_ALLOWANCE  # every try failing at its deadline
+
+
+def plan_as_every_try_fails(handler: Handler, desired: Path, tmp_path: Path) -> str:
+    """`plan` against answers that fail every try: retried as faults, at most TRIES times, within
+    FAULT_BOUND, then exit 1 naming the endpoint. Its stderr, for what the message says."""
+    with HostileServer(handler) as server:
         flags = ("--timeout", str(TIMEOUT))
-        result, seconds = run(server.base_url, "plan", str(desired), *flags, seconds=bound + 10)
+        result, seconds = run(server.base_url, "plan", str(desired), *flags, seconds=FAULT_BOUND + 10)
         tries = len(server.to(CALLING_LOCATIONS))
     assert_clean_failure(result, 1, tmp_path)
-    assert seconds < bound
-    assert 2 <= tries <= TRIES  # retried (a timeout is a fault), and no more than the README's tries
-    assert CALLING_LOCATIONS in result.stderr
-    assert "timed out" in result.stderr.lower() or "timeout" in result.stderr.lower(), result.stderr
+    assert seconds < FAULT_BOUND
+    assert 2 <= tries <= TRIES, tries
+    assert CALLING_LOCATIONS in result.stderr, result.stderr
+    return result.stderr
+
+
+def test_a_trickling_answer_ends_at_the_deadline_of_each_try(desired: Path, tmp_path: Path) -> None:
+    stderr = plan_as_every_try_fails(trickling(), desired, tmp_path).lower()
+    assert "timed out" in stderr or "timeout" in stderr, stderr
 
 
 @pytest.mark.parametrize(("per_page", "cap"), [(1, "page"), (1000, "item")], ids=["pages", "items"])
@@ -482,12 +491,4 @@ def test_a_retry_after_beyond_max_wait_ends_the_run_at_once(desired: Path, tmp_p
 
 
 def test_broken_answers_are_retried_a_bounded_number_of_times(desired: Path, tmp_path: Path) -> None:
-    bound = TRIES * TIMEOUT + BACKOFF_ALLOWANCE + START_ALLOWANCE
-    with HostileServer(broken()) as server:
-        flags = ("--timeout", str(TIMEOUT))
-        result, seconds = run(server.base_url, "plan", str(desired), *flags, seconds=bound + 10)
-        tries = len(server.to(CALLING_LOCATIONS))
-    assert_clean_failure(result, 1, tmp_path)
-    assert seconds < bound
-    assert 2 <= tries <= TRIES, tries  # a dropped or garbled answer is a fault: retried, within the tries
-    assert CALLING_LOCATIONS in result.stderr
+    plan_as_every_try_fails(broken(), desired, tmp_path)
