@@ -102,6 +102,7 @@ class HostileServer:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, name="hostile-server", daemon=True)
         self._connections: set[asyncio.Task[None]] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
         self._server: asyncio.Server | None = None
         self.port = 0
 
@@ -131,15 +132,19 @@ class HostileServer:
     async def _stop(self) -> None:
         assert self._server is not None
         self._server.close()
-        for task in self._connections:  # a trickle or an endless body would otherwise go on
-            task.cancel()
-        await asyncio.gather(*self._connections, return_exceptions=True)
+        # Aborting each connection ends its handler (a trickle or an endless body would otherwise go on)
+        # with the error a departed client gives it; cancelling would make asyncio log the cancellation.
+        for writer in self._writers:
+            writer.transport.abort()
+        if self._connections:
+            await asyncio.wait(self._connections, timeout=STOP)
         await self._server.wait_closed()
 
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
         self._connections.add(task)
+        self._writers.add(writer)
         try:
             while not writer.is_closing():
                 request = await _read_request(reader)
@@ -154,6 +159,7 @@ class HostileServer:
             return  # the client went away, or sent what no client would: the connection is over
         finally:
             writer.close()
+            self._writers.discard(writer)
             self._connections.discard(task)
 
 
