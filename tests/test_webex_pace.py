@@ -134,3 +134,15 @@ def test_a_waiter_serves_a_pause_that_began_while_it_waited() -> None:
 def test_a_negative_budget_is_refused() -> None:
     with pytest.raises(ValueError):
         make(max_wait=-1.0)
+
+
+def test_the_pause_callback_hears_of_each_new_throttle_once_not_of_its_echoes() -> None:
+    clock = Clock()
+    heard: list[tuple[float, float, float]] = []
+    pace = Pace(60.0, clock=clock, sleep=clock.sleep, on_pause=lambda *told: heard.append(told))
+    first, second = pace.sent(), pace.sent()
+    pace.throttled(first, 2.0)
+    clock.now += 0.5
+    pace.throttled(second, 2.0)  # an echo that lengthens the pause a little
+    assert heard == [(2.0, 2.0, 60.0)]
+    assert pace.stats.paused == 2.5

@@ -33,7 +33,8 @@ K: float = ((1 - BETA) / C) ** (1 / 3)
 # A rate measured over less time than this is mostly the server's burst allowance, not its rate.
 MIN_WINDOW = 1.0
 
-PauseCallback = Callable[[float, float, float], None]  # (seconds asked, seconds paused in all, budget)
+# Told of each new throttle's pause: (seconds asked, seconds paused in all, the budget).
+PauseCallback = Callable[[float, float, float], None]
 
 
 class PaceClosed(Exception):
@@ -136,7 +137,8 @@ class Pace:
         when that pause would take the org's waiting past the budget."""
         now = self._clock()
         # A request sent before the last throttle answers for the same excess: an echo, not news.
-        if request > self._sent_at_event:
+        news = request > self._sent_at_event
+        if news:
             self._learn(now)
         until = now + wait
         if until <= self._paused_until:
@@ -153,7 +155,7 @@ class Pace:
         self._generation += 1
         self.stats.pauses += 1
         self.stats.paused += longer
-        if self._on_pause is not None:
+        if news and self._on_pause is not None:
             self._on_pause(wait, self.stats.paused, self.max_wait)
 
     def _learn(self, now: float) -> None:
