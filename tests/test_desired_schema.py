@@ -13,7 +13,7 @@ from jsonschema import Draft202012Validator
 
 from reconciler.desired import InvalidInput, load_desired, schema
 from reconciler.desired.loader import load_file
-from reconciler.resources import data_file
+from reconciler.shipped import data_file
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "locations.schema.json"
 LOCATION_FIELDS = [

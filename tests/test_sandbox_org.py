@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.resources import data_file
+from reconciler.shipped import data_file
 from reconciler.sandbox import SandboxOrg, webex_id
 from reconciler.sandbox.org import Job, JobError, Location, PstnConnection
 

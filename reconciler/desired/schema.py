@@ -21,7 +21,7 @@ from reconciler.desired.display import printable
 from reconciler.desired.fields import DIGIT_FIELDS, E164_FIELDS, describe, field_label
 from reconciler.desired.loader import Document, JsonPath, position_at, quoted, source_text
 from reconciler.desired.model import InputError
-from reconciler.resources import data_file
+from reconciler.shipped import data_file
 
 if TYPE_CHECKING:  # jsonschema is imported when a file is invalid: it takes longer to import than to check
     from jsonschema import Draft202012Validator
