@@ -1,7 +1,9 @@
 import pytest
 
 from reconciler.desired.model import DesiredPstn
-from reconciler.diff import FieldChange, current_pstn_view, diff_details, diff_pstn, identical, project
+from reconciler.diff import FieldChange, identical, project
+from reconciler.resources.details import diff_details
+from reconciler.resources.pstn import current_pstn_view, diff_pstn
 
 LIVE = {
     "id": "L1",

@@ -2,7 +2,7 @@ from typing import Any
 
 from reconciler.desired.model import DesiredLocation, DesiredPstn, DesiredState, InputError, Position
 from reconciler.resolve import check_against_org as check_by_location
-from reconciler.resolve import option_types, pstn_body
+from reconciler.resources.pstn import option_types, pstn_body
 from reconciler.state import CurrentState, LocationState
 from reconciler.webex.api import ConnectionOption, Location, Named
 

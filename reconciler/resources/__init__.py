@@ -7,19 +7,36 @@ an endpoint it asks the endpoint's module; nothing outside it branches on a kind
 
 from __future__ import annotations
 
+import functools
+
 from reconciler.resources import details, pstn
+from reconciler.resources.base import Resource
 from reconciler.resources.fields import FieldSpec, walk
 
-# Apply order.
-MODULES = (pstn, details)
-KINDS: tuple[str, ...] = tuple(module.KIND for module in MODULES)
+# The registry, in apply order.
+RESOURCES: tuple[Resource, ...] = (pstn.RESOURCE, details.RESOURCE)
+KINDS: tuple[str, ...] = tuple(resource.kind for resource in RESOURCES)
+_BY_KIND = {resource.kind: resource for resource in RESOURCES}
+
+
+class UnknownKind(ValueError):
+    """A plan or report names a kind of step this version does not know."""
+
+
+def resource_of(kind: str) -> Resource:
+    """The resource of a step's kind; UnknownKind for any other (never read as another kind)."""
+    try:
+        return _BY_KIND[kind]
+    except KeyError:
+        raise UnknownKind(f"unknown kind of step {kind!r} (this version knows {', '.join(KINDS)})") from None
 
 
 def all_fields() -> tuple[FieldSpec, ...]:
     """The top-level desired-state fields of every resource, in apply order."""
-    return tuple(spec for module in MODULES for spec in module.FIELDS)
+    return tuple(spec for resource in RESOURCES for spec in resource.fields)
 
 
+@functools.cache
 def field_spec(path: str) -> FieldSpec | None:
     """The spec of a dotted field path (`routingPrefix`, `pstn.trunk`), or None when no resource has it."""
     return next((spec for spec in walk(all_fields()) if spec.path == path), None)

@@ -1,15 +1,33 @@
 """The location's Webex Calling details: PUT /telephony/config/locations/{locationId}.
 
-Everything this project knows about that endpoint lives here: its desired-state fields, how the live
-details are read and compared, how the request body is built, and how the step is applied (a routing-
-prefix change starts an org-wide job).
+Everything this project knows about that endpoint lives here: its desired-state fields, the org lookups
+it needs, how the live details are read and compared, how the request body is built (only what changed,
+`callingLineId` whole, never `connection`), and how the step is applied: a routing-prefix change starts
+an org-wide job, of which only one may run at a time.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
-from reconciler.resources.fields import E164, FieldSpec
+from reconciler.desired.display import UNSAFE
+from reconciler.desired.model import DesiredLocation, DesiredState, InputError
+from reconciler.diff import FieldChange, changes_between, project
+from reconciler.jobs import not_started, wait_for_job
+from reconciler.resources.base import ApplyContext, Done, Reads, Resource, comment_text, digits, text
+from reconciler.resources.fields import E164, FieldSpec, walk
+from reconciler.webex.api import UpdateResult, details_path
+from reconciler.webex.errors import WebexError
+
+if TYPE_CHECKING:
+    from ruamel.yaml.comments import CommentedMap
+
+    from reconciler.export.document import LiveLocation
+    from reconciler.plan import Step
+    from reconciler.state import CurrentState, LocationState
 
 KIND = "details"
 TITLE = "location details"
@@ -18,6 +36,7 @@ ROUTING_PREFIX = re.compile(r"^[0-9]{1,7}$")
 OUTSIDE_DIAL_DIGIT = re.compile(r"^[0-9]$")
 ANNOUNCEMENT_LANGUAGE = re.compile(r"^[a-z]{2,3}_[a-z]{2}$")
 P_ACCESS_NETWORK_INFO_COUNTRIES = ("BE", "DE", "FR")
+CALLING_LINE_ID_FIELDS = ("name", "phoneNumber")
 
 FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec(
@@ -123,3 +142,192 @@ FIELDS: tuple[FieldSpec, ...] = (
         clearable=True,
     ),
 )
+
+# The fields the file may manage, in the order they are shown to people.
+FIELD_NAMES: tuple[str, ...] = tuple(spec.name for spec in FIELDS)
+
+
+class DetailsResource(Resource):
+    kind = KIND
+    title = TITLE
+    fields = FIELDS
+
+    def desired(self, location: DesiredLocation) -> Mapping[str, Any] | None:
+        return location.details or None
+
+    def live(self, state: LocationState) -> Mapping[str, Any] | None:
+        return state.details
+
+    def lookups(self, desired: DesiredState) -> frozenset[str]:
+        # pAccessNetworkInfo is only allowed in some countries, and only /locations knows the country.
+        wanted = any(loc.details.get("pAccessNetworkInfo") is not None for loc in desired.locations)
+        return frozenset({"places"}) if wanted else frozenset()
+
+    async def read(
+        self, reads: Reads, wanted: Mapping[str, Any], route_names: Mapping[str, str]
+    ) -> dict[str, Any]:
+        return {"details": await reads.details()}
+
+    def org_problems(self, location: DesiredLocation, current: CurrentState) -> list[InputError]:
+        if location.details.get("pAccessNetworkInfo") is None:
+            return []
+        countries = {loc.name: loc.country for loc in current.all_locations or ()}
+        country = countries.get(location.name)
+        if country in P_ACCESS_NETWORK_INFO_COUNTRIES:
+            return []
+        return [
+            InputError(
+                location.position_of("pAccessNetworkInfo"),
+                "pAccessNetworkInfo can only be set for locations in Belgium (BE), Germany (DE) "
+                f"or France (FR); location '{location.name}' is in {country or 'an unknown country'}",
+            )
+        ]
+
+    def diff(
+        self, wanted: Mapping[str, Any], live: Mapping[str, Any], current: CurrentState
+    ) -> tuple[FieldChange, ...]:
+        return diff_details(wanted, live)
+
+    def body(
+        self,
+        location: DesiredLocation,
+        wanted: Mapping[str, Any],
+        state: LocationState,
+        current: CurrentState,
+        changes: tuple[FieldChange, ...],
+    ) -> dict[str, Any] | InputError:
+        return details_body(wanted, state.details or {}, changes)
+
+    def basis(self, wanted: Mapping[str, Any], live: Mapping[str, Any]) -> dict[str, Any]:
+        return project(live, wanted)
+
+    def path(self, location_id: str) -> str:
+        return details_path(location_id)
+
+    def starts_job(self, step: Step) -> bool:
+        return "routingPrefix" in step.body
+
+    def export(
+        self, live: LiveLocation, route_names: Mapping[str, str], notes: list[str]
+    ) -> tuple[dict[str, Any], None]:
+        return detail_fields(live.details, live.country, notes), None
+
+    async def apply(self, context: ApplyContext, step: Step) -> Done:
+        if not self.starts_job(step):
+            return await _finished(
+                context, step, await context.api.update_location_details(step.location_id, step.body)
+            )
+        async with context.job_slot:
+            return await _prefix_change(context, step)
+
+
+RESOURCE = DetailsResource()
+
+
+def diff_details(desired: Mapping[str, Any], current: Mapping[str, Any]) -> tuple[FieldChange, ...]:
+    """Changes to the location-details fields the desired state manages."""
+    return changes_between(project(current, desired), dict(desired), order=list(desired))
+
+
+def details_body(
+    desired: Mapping[str, Any], current: Mapping[str, Any], changes: tuple[FieldChange, ...]
+) -> dict[str, Any]:
+    """Only the changed fields; `callingLineId` whole, because the API wants the number with the name."""
+    body: dict[str, Any] = {}
+    for change in changes:
+        field = change.field.split(".")[0]
+        if field == "callingLineId":
+            live = current.get("callingLineId")
+            whole = project(live, dict.fromkeys(CALLING_LINE_ID_FIELDS)) if isinstance(live, Mapping) else {}
+            body[field] = {**{k: v for k, v in whole.items() if v is not None}, **desired[field]}
+        else:
+            body[field] = desired[field]
+    return body
+
+
+async def _prefix_change(context: ApplyContext, step: Step) -> Done:
+    """A routing-prefix change: while another job runs (409, perhaps started outside this apply),
+    wait with growing intervals and try again, up to the job deadline."""
+    intervals = context.polling.intervals()
+    while True:
+        try:
+            answer = await context.api.update_location_details(step.location_id, step.body)
+        except WebexError as error:
+            if error.status == 409 and await intervals.wait():
+                continue
+            raise
+        return await _finished(context, step, answer)
+
+
+async def _finished(context: ApplyContext, step: Step, answer: UpdateResult) -> Done:
+    if answer.status == 206 or (answer.failure_reason and not answer.batch_job_id):
+        why = answer.failure_reason or f"HTTP {answer.status} without a reason"
+        prefix = next((c for c in step.changes if c.field == "routingPrefix"), None)
+        if prefix is None:  # not a prefix change: the answer says only that not all was done
+            return Done("failed", reason=f"HTTP {answer.status}: {why}")
+        return Done("failed", reason=not_started(why, prefix.before, prefix.after))
+    if not answer.batch_job_id:
+        return Done("applied")
+    job = await wait_for_job(context.api, answer.batch_job_id, context.polling, context.location_names)
+    if job.succeeded:
+        return Done("applied", batch_job_id=answer.batch_job_id, job=job)
+    return Done("failed", reason=job.failure(), batch_job_id=answer.batch_job_id, job=job)
+
+
+# --- export: the details as the file writes them ------------------------------------------------------
+
+
+def detail_fields(details: Mapping[str, Any], country: str | None, notes: list[str]) -> CommentedMap:
+    """Every detail field the API reports, in the table's order; `notes` gets the values left out."""
+    from ruamel.yaml.comments import CommentedMap  # only when exporting: planning never needs it
+
+    fields = CommentedMap()
+    for name in FIELD_NAMES:
+        value = details.get(name)
+        if name == "pAccessNetworkInfo" and country not in P_ACCESS_NETWORK_INFO_COUNTRIES:
+            continue  # the API refuses it outside BE, DE and FR: not a field of this location
+        if name == "callingLineId":
+            _put_calling_line_id(fields, value, notes)
+        elif name == "enforceOutsideDialDigit":
+            if isinstance(value, bool):
+                fields[name] = value
+            elif value is not None:
+                notes.append(_left_out(name, value, "true or false"))
+        else:
+            _put_string(fields, name, name, value, notes)
+    return fields
+
+
+def _put_calling_line_id(fields: CommentedMap, value: Any, notes: list[str]) -> None:
+    if not isinstance(value, Mapping):
+        return  # it cannot be null: left out, unmanaged
+    entry = type(fields)()
+    for sub in ("name", "phoneNumber"):
+        if value.get(sub) is not None:  # only the sub-fields present
+            _put_string(entry, sub, f"callingLineId.{sub}", value[sub], notes)
+    if entry:
+        fields["callingLineId"] = entry
+
+
+def _put_string(target: CommentedMap, key: str, path: str, value: Any, notes: list[str]) -> None:
+    form = _spec(path)
+    if value is None:
+        if form.clearable:
+            target[key] = None
+        return
+    if not isinstance(value, str) or (form.pattern is not None and not form.pattern.fullmatch(value)):
+        notes.append(_left_out(path, value, form.rule or "a string"))
+        return
+    if UNSAFE.search(value):
+        notes.append(_left_out(path, value, "one line of printable text"))
+        return
+    target[key] = digits(value) if form.quoted else text(value)
+
+
+def _left_out(path: str, value: Any, rule: str) -> str:
+    shown = comment_text(json.dumps(value, ensure_ascii=False, default=str))
+    return f"{path} is left out (unmanaged): the org has {shown}, and the file takes {rule}."
+
+
+def _spec(path: str) -> FieldSpec:
+    return next(spec for spec in walk(FIELDS) if spec.path == path)
