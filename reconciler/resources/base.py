@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -17,6 +17,7 @@ from reconciler.diff import FieldChange
 from reconciler.resources.fields import FieldSpec
 
 if TYPE_CHECKING:
+    from reconciler.desired.merge import FieldSet
     from reconciler.desired.model import DesiredLocation, DesiredState, InputError
     from reconciler.export.document import LiveLocation
     from reconciler.jobs import JobOutcome, JobPolling
@@ -68,6 +69,17 @@ class Resource(ABC):
     kind: str  # the step's `kind` in plans and reports
     title: str  # what people call it: "PSTN connection"
     fields: tuple[FieldSpec, ...]  # its desired-state fields
+    # Offline rules on one location's (or one `defaults` block's) fields, beyond the schema.
+    field_rules: tuple[Callable[[FieldSet], list[InputError]], ...] = ()
+
+    @abstractmethod
+    def build(self, fields: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, ...]]]:
+        """From a valid location's fields: the DesiredLocation attributes this resource fills, and the
+        paths of the fields it manages (for their positions)."""
+
+    def across_locations(self, locations: list[FieldSet]) -> list[InputError]:
+        """Offline rules that hold across all locations (a value each must have its own of)."""
+        return []
 
     @abstractmethod
     def desired(self, location: DesiredLocation) -> Any:

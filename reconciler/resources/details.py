@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from reconciler.desired.display import UNSAFE
+from reconciler.desired.loader import quoted
+from reconciler.desired.merge import FieldSet
 from reconciler.desired.model import DesiredLocation, DesiredState, InputError
 from reconciler.diff import FieldChange, changes_between, project
 from reconciler.jobs import not_started, wait_for_job
@@ -147,10 +149,126 @@ FIELDS: tuple[FieldSpec, ...] = (
 FIELD_NAMES: tuple[str, ...] = tuple(spec.name for spec in FIELDS)
 
 
+# --- offline rules: formats the schema's patterns cannot explain, and unique prefixes ----------------
+
+
+def routing_prefix(fields: FieldSet) -> list[InputError]:
+    """`routingPrefix` is 1 to 7 digits (null clears it)."""
+    value = fields.text("routingPrefix")
+    if value is None or ROUTING_PREFIX.fullmatch(value):
+        return []
+    message = f'routingPrefix must be 1 to 7 digits, e.g. "212", not {quoted(value)}'
+    return [InputError(fields.position("routingPrefix"), message)]
+
+
+def unique_routing_prefixes(locations: list[FieldSet]) -> list[InputError]:
+    """No two locations share a routing prefix (null is not a prefix)."""
+    errors: list[InputError] = []
+    first: dict[str, FieldSet] = {}
+    for location in locations:
+        prefix = location.text("routingPrefix")
+        if prefix is None:
+            continue
+        if prefix not in first:
+            first[prefix] = location
+            continue
+        here = location.position("routingPrefix")
+        there = first[prefix].position("routingPrefix")
+        if here == there:
+            message = (
+                f"routingPrefix {quoted(prefix)} in defaults would be given to every location, "
+                "but each location needs its own"
+            )
+        else:
+            owner = first[prefix].text("name")
+            who = f"location '{owner}'" if owner is not None else "another location"
+            message = f"routingPrefix {quoted(prefix)} is already used by {who} at {there}"
+        errors.append(InputError(here, message))
+    return errors
+
+
+def outside_dial_digit(fields: FieldSet) -> list[InputError]:
+    """`outsideDialDigit` is one digit (null clears it)."""
+    value = fields.text("outsideDialDigit")
+    if value is None or OUTSIDE_DIAL_DIGIT.fullmatch(value):
+        return []
+    message = f'outsideDialDigit must be a single digit, e.g. "9", not {quoted(value)}'
+    return [InputError(fields.position("outsideDialDigit"), message)]
+
+
+def _e164(fields: FieldSet, label: str, value: Any, *path: str) -> list[InputError]:
+    if not isinstance(value, str) or E164.fullmatch(value):
+        return []
+    message = (
+        f'{label} must be an E.164 number: "+" and 7 to 15 digits, e.g. "+14158952369", not {quoted(value)}'
+    )
+    cleaned = re.sub(r"[\s().-]", "", value)
+    if not cleaned.startswith("+") and E164.fullmatch("+" + cleaned):
+        cleaned = "+" + cleaned
+    if cleaned != value and E164.fullmatch(cleaned):
+        message += f"; write {quoted(cleaned)}"
+    return [InputError(fields.position(*path), message)]
+
+
+def charge_number(fields: FieldSet) -> list[InputError]:
+    """`chargeNumber` is an E.164 number (null clears it)."""
+    return _e164(fields, "chargeNumber", fields.fields.get("chargeNumber"), "chargeNumber")
+
+
+def calling_line_id_number(fields: FieldSet) -> list[InputError]:
+    """`callingLineId.phoneNumber` is an E.164 number."""
+    calling_line_id = fields.fields.get("callingLineId")
+    if not isinstance(calling_line_id, dict):
+        return []
+    value = calling_line_id.get("phoneNumber")
+    return _e164(fields, "callingLineId.phoneNumber", value, "callingLineId", "phoneNumber")
+
+
+def announcement_language(fields: FieldSet) -> list[InputError]:
+    """`announcementLanguage` is a lower-case code like en_us (the API rejects en_US)."""
+    value = fields.text("announcementLanguage")
+    if value is None or ANNOUNCEMENT_LANGUAGE.fullmatch(value):
+        return []
+    if ANNOUNCEMENT_LANGUAGE.fullmatch(value.lower()):
+        message = (
+            f"announcementLanguage must be lower-case: write {quoted(value.lower())}, not {quoted(value)}"
+        )
+    else:
+        message = (
+            'announcementLanguage must be a lower-case language_country code such as "en_us" or "fr_fr", '
+            f"not {quoted(value)}"
+        )
+    return [InputError(fields.position("announcementLanguage"), message)]
+
+
 class DetailsResource(Resource):
     kind = KIND
     title = TITLE
     fields = FIELDS
+    field_rules = (
+        routing_prefix,
+        outside_dial_digit,
+        charge_number,
+        calling_line_id_number,
+        announcement_language,
+    )
+
+    def across_locations(self, locations: list[FieldSet]) -> list[InputError]:
+        return unique_routing_prefixes(locations)
+
+    def build(self, fields: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, ...]]]:
+        details: dict[str, Any] = {}
+        written: list[tuple[str, ...]] = []
+        for name in FIELD_NAMES:
+            if name not in fields:
+                continue
+            written.append((name,))
+            value = fields[name]
+            if name == "callingLineId":
+                value = {sub: value[sub] for sub in CALLING_LINE_ID_FIELDS if sub in value}
+                written.extend((name, sub) for sub in value)
+            details[name] = value
+        return {"details": details}, written
 
     def desired(self, location: DesiredLocation) -> Mapping[str, Any] | None:
         return location.details or None

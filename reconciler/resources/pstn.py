@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from reconciler.desired.display import UNSAFE
+from reconciler.desired.merge import FieldSet
 from reconciler.desired.model import DesiredLocation, DesiredPstn, DesiredState, InputError
 from reconciler.diff import FieldChange, changes_between
 from reconciler.names import listing, unknown
@@ -36,6 +37,14 @@ UNSETTABLE_TYPES: tuple[str, ...] = ("INTEGRATED_CCP", "CISCO_PSTN")
 CHOICES: dict[str, tuple[str, str]] = {
     "LOCAL_GATEWAY": ("trunk", "routeGroup"),
     "NON_INTEGRATED_CCP": ("provider", "connectionId"),
+}
+_TARGETS = frozenset(field for pair in CHOICES.values() for field in pair)
+# pstn field in the file -> DesiredPstn attribute
+_ATTRIBUTES = {
+    "trunk": "trunk",
+    "routeGroup": "route_group",
+    "provider": "provider",
+    "connectionId": "connection_id",
 }
 # The live connection fields a step is computed from (its basis).
 BASIS_KEYS = ("pstnConnectionType", "routeType", "routeId", "id")
@@ -120,10 +129,52 @@ FIELDS: tuple[FieldSpec, ...] = (
 )
 
 
+def check_pstn(fields: FieldSet) -> list[InputError]:
+    """The PSTN type can be set through the API, and exactly the fields that type takes are given."""
+    value = fields.fields.get("pstn")
+    if not isinstance(value, dict) or not isinstance(value.get("type"), str):
+        return []
+    kind = value["type"]
+    if kind in UNSETTABLE_TYPES:
+        message = (
+            f"pstn type {kind} cannot be set through the Webex API; "
+            "set it in Control Hub and leave `pstn` unmanaged"
+        )
+        return [InputError(fields.position("pstn", "type"), message)]
+    if kind not in SETTABLE_TYPES:
+        return []  # not one of the enum's values: the schema said so
+    choices = CHOICES[kind]
+    either = f"'{choices[0]}' or '{choices[1]}'"
+    errors: list[InputError] = []
+    for other in value:
+        if other in _TARGETS and other not in choices:
+            message = f"'{other}' does not apply to pstn type {kind}, which takes {either}"
+            errors.append(InputError(fields.position("pstn", other, key=True), message))
+    given = [name for name in value if name in choices]
+    if not given:
+        message = f"pstn type {kind} needs exactly one of {either}"
+        errors.append(InputError(fields.position("pstn", key=True), message))
+    elif len(given) > 1:
+        message = f"pstn type {kind} takes exactly one of {either}, not both"
+        errors.append(InputError(fields.position("pstn", given[1], key=True), message))
+    return errors
+
+
 class PstnResource(Resource):
     kind = KIND
     title = TITLE
     fields = FIELDS
+    field_rules = (check_pstn,)
+
+    def build(self, fields: Mapping[str, Any]) -> tuple[dict[str, Any], list[tuple[str, ...]]]:
+        if "pstn" not in fields:
+            return {}, []
+        chosen = fields["pstn"]
+        written = [("pstn",), *(("pstn", sub) for sub in ("type", *_ATTRIBUTES) if sub in chosen)]
+        pstn = DesiredPstn(
+            type=chosen["type"], **{attribute: chosen.get(sub) for sub, attribute in _ATTRIBUTES.items()}
+        )
+        return {"pstn": pstn}, written
 
     def desired(self, location: DesiredLocation) -> DesiredPstn | None:
         return location.pstn
