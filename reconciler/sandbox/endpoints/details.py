@@ -90,6 +90,11 @@ JOB_NOT_TRIGGERED = (
 # --- the PUT rules ---------------------------------------------------------------------------------------
 
 
+def _sub_fields(field: str) -> tuple[str, ...]:
+    """The keys ACCEPTED lists for an object field."""
+    return tuple(path.partition(".")[2] for path in ACCEPTED if path.startswith(f"{field}."))
+
+
 def _optional_name(field: str, value: Any) -> Violation | None:
     if value is None:
         return None
@@ -111,7 +116,7 @@ def calling_line_id(value: Any, org: SandboxOrg, location: Location) -> Violatio
     """callingLineId: {name, phoneNumber}; phoneNumber always required, E.164, one of the location's."""
     if not isinstance(value, dict):
         return invalid("callingLineId", "must be an object with name and phoneNumber")
-    problem = unknown_keys("callingLineId", value, ("name", "phoneNumber"))
+    problem = unknown_keys("callingLineId", value, _sub_fields("callingLineId"))
     if problem:
         return problem
     number = value.get("phoneNumber")
@@ -129,7 +134,7 @@ def connection(value: Any, org: SandboxOrg, location: Location) -> Violation | N
     """connection: {type: TRUNK|ROUTE_GROUP, id} of an existing trunk or route group."""
     if not isinstance(value, dict):
         return invalid("connection", "must be an object with type and id")
-    problem = unknown_keys("connection", value, ("type", "id")) or premise_route(
+    problem = unknown_keys("connection", value, _sub_fields("connection")) or premise_route(
         org, "connection.type", value.get("type"), "connection.id", value.get("id")
     )
     if problem:
