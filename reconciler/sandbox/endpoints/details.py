@@ -38,11 +38,12 @@ from reconciler.sandbox.rules import (
 )
 from reconciler.sandbox.views import compact
 
-LANGUAGE = re.compile(r"[a-z]{2}_[a-z]{2}")  # en_us, fr_fr; en_US is refused by the live API
+# en_us, fr_fr; en_US is refused by the live API. A three-letter language (ISO 639-2) is not refused:
+# nothing on record says the API does.
+LANGUAGE = re.compile(r"[a-z]{2,3}_[a-z]{2}")
 DIAL_DIGIT = re.compile(r"[0-9]")
 ROUTING_PREFIX = re.compile(r"[0-9]{1,7}")
-MAX_NAME_LENGTH = 30  # callingLineId.name, externalCallerIdName
-NAME = re.compile(rf"(?s).{{0,{MAX_NAME_LENGTH}}}")
+# callingLineId.name, externalCallerIdName: any string (the record gives no length limit).
 P_ACCESS_NETWORK_INFO_COUNTRIES = ("BE", "DE", "FR")
 
 # See `reconciler.sandbox.endpoints`. `connection` is accepted but no desired state manages it: the
@@ -50,12 +51,12 @@ P_ACCESS_NETWORK_INFO_COUNTRIES = ("BE", "DE", "FR")
 ACCEPTED: dict[str, str] = {
     "announcementLanguage": LANGUAGE.pattern,
     "callingLineId": "object",
-    "callingLineId.name": NAME.pattern,
+    "callingLineId.name": "",
     "callingLineId.phoneNumber": E164.pattern,
     "connection": "object",
     "connection.type": "|".join(ROUTE_TYPES),
     "connection.id": "",
-    "externalCallerIdName": NAME.pattern,
+    "externalCallerIdName": "",
     "pAccessNetworkInfo": "",
     "outsideDialDigit": DIAL_DIGIT.pattern,
     "enforceOutsideDialDigit": "boolean",
@@ -100,8 +101,6 @@ def _optional_name(field: str, value: Any) -> Violation | None:
         return None
     if not isinstance(value, str):
         return invalid(field, "must be a string or null")
-    if not NAME.fullmatch(value):
-        return invalid(field, f"must be at most {MAX_NAME_LENGTH} characters")
     return None
 
 
@@ -145,7 +144,7 @@ def connection(value: Any, org: SandboxOrg, location: Location) -> Violation | N
 
 
 def external_caller_id_name(value: Any, org: SandboxOrg, location: Location) -> Violation | None:
-    """externalCallerIdName: a string of at most 30 characters, or null."""
+    """externalCallerIdName: a string, or null."""
     return _optional_name("externalCallerIdName", value)
 
 
