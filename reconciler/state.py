@@ -13,7 +13,7 @@ from typing import Any
 
 from reconciler.desired.model import DesiredLocation, DesiredState
 from reconciler.resources import RESOURCES
-from reconciler.resources.base import Reads
+from reconciler.resources.base import Reads, merged
 from reconciler.webex.api import CallingApi, ConnectionOption, Location, Named
 
 
@@ -28,6 +28,8 @@ class LocationState:
     # `resources.pstn.with_route`); `{}` when the location has none set up yet.
     pstn: Mapping[str, Any] | None = None
     options: tuple[ConnectionOption, ...] | None = None  # only when it must change to a cloud provider
+    # What every other resource read, by its kind (absent: not read): a new endpoint needs no attribute.
+    settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -103,5 +105,4 @@ async def _fetch_location(
     )
     if on_location:
         on_location(desired.name)
-    fields = {key: value for part in parts for key, value in part.items()}
-    return LocationState(location_id, desired.name, **fields)
+    return LocationState(location_id, desired.name, **merged(parts))

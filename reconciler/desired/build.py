@@ -19,18 +19,19 @@ def build_location(location: FieldSet) -> DesiredLocation:
     was written goes into `positions` by dotted path."""
     # Imported here: the resources build on the desired-state model this package defines.
     from reconciler.resources import RESOURCES
+    from reconciler.resources.base import merged
 
-    parts: dict[str, Any] = {}
+    parts: list[dict[str, Any]] = []
     written: list[tuple[str, ...]] = []  # the paths of every managed field, for `positions`
     for resource in RESOURCES:
         part, paths = resource.build(location.fields)
-        parts.update(part)
+        parts.append(part)
         written.extend(paths)
     return DesiredLocation(
         name=location.fields["name"],
         position=location.where,
         positions=Positions(location, written),
-        **parts,
+        **merged(parts),
     )
 
 

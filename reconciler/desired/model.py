@@ -60,6 +60,8 @@ class DesiredLocation:
     `details["callingLineId"]`, when present, holds only the sub-fields the user manages (`name`,
     `phoneNumber`). `positions` maps a dotted field path ("routingPrefix", "callingLineId.name",
     "pstn.trunk", "pstn") to where its value was written (a `defaults` entry for a defaulted field).
+    `settings` holds what every other resource manages, by its kind, as that resource builds it: a new
+    endpoint needs no attribute of its own here.
     """
 
     name: str
@@ -67,6 +69,7 @@ class DesiredLocation:
     details: Mapping[str, Any] = field(default_factory=dict)
     pstn: DesiredPstn | None = None
     positions: Mapping[str, Position] = field(default_factory=dict)
+    settings: Mapping[str, Any] = field(default_factory=dict)
 
     def position_of(self, path: str) -> Position:
         """The position of `path`, or of its closest written parent, or of the location itself."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -54,13 +54,36 @@ class Reads:
     def __init__(self, api: CallingApi, location_id: str) -> None:
         self.api = api
         self.location_id = location_id
-        self._details: asyncio.Task[dict[str, Any]] | None = None
+        self._details: asyncio.Future[dict[str, Any]] | None = None
 
-    def details(self) -> asyncio.Task[dict[str, Any]]:
-        """GET /telephony/config/locations/{id}, shared."""
-        if self._details is None:
-            self._details = asyncio.ensure_future(self.api.get_location_details(self.location_id))
-        return self._details
+    async def details(self) -> dict[str, Any]:
+        """GET /telephony/config/locations/{id}: the first to ask makes the call, the others share it.
+        (A future, not a task: one per location adds up over thousands of locations.)"""
+        if self._details is not None:
+            return await self._details
+        self._details = asyncio.get_running_loop().create_future()
+        try:
+            answer = await self.api.get_location_details(self.location_id)
+        except BaseException as error:
+            self._details.set_exception(error)
+            self._details.exception()  # marked as retrieved: nobody else may be waiting for it
+            raise
+        self._details.set_result(answer)
+        return answer
+
+
+def merged(parts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The attributes each resource filled, into one set of keyword arguments; the `settings` of
+    several resources are merged, each under its own kind."""
+    fields: dict[str, Any] = {}
+    settings: dict[str, Any] = {}
+    for part in parts:
+        for key, value in part.items():
+            if key == "settings":
+                settings.update(value)
+            else:
+                fields[key] = value
+    return {**fields, "settings": settings} if settings else fields
 
 
 class Resource(ABC):
@@ -81,13 +104,15 @@ class Resource(ABC):
         """Offline rules that hold across all locations (a value each must have its own of)."""
         return []
 
-    @abstractmethod
     def desired(self, location: DesiredLocation) -> Any:
-        """What the file asks of this endpoint for `location`; None when it manages none of it."""
+        """What the file asks of this endpoint for `location`; None when it manages none of it. (Kept
+        in `location.settings` by kind, as `build` returns it under `settings`.)"""
+        return location.settings.get(self.kind)
 
-    @abstractmethod
     def live(self, state: LocationState) -> Mapping[str, Any] | None:
-        """What was read of this endpoint; None when it was not read (not managed)."""
+        """What was read of this endpoint; None when it was not read (not managed). (Kept in
+        `state.settings` by kind, as `read` returns it under `settings`.)"""
+        return state.settings.get(self.kind)
 
     def lookups(self, desired: DesiredState) -> frozenset[str]:
         """The org-wide lists (`routes`, `places`) this endpoint needs for `desired`: each is read once."""
