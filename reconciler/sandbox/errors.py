@@ -10,8 +10,8 @@ errorCode status meaning
 4005      405    method not allowed on a known path
 4008      404    not found: unknown path, location (or one not enabled for Calling), job, PSTN connection,
                  or an ``orgId`` that is not the sandbox org's
-4029      429    rate limited; the ``Retry-After`` header says how many whole seconds to wait (or carries
-                 the text of ``SandboxSettings.retry_after``)
+4029      429    rate limited (the org's token bucket or sliding window); the ``Retry-After`` header says
+                 how many whole seconds to wait (or carries the text of ``SandboxSettings.retry_after``)
 4400      400    a bad query parameter (``max``, ``start``, ``order``, ``serviceTypes``)
 5600      400    ``routingPrefix`` already used by another location (observed on the live API)
 6100      (job)  ``key`` and ``code`` of a routing-prefix job's error item (``failing_jobs``,
