@@ -10,12 +10,22 @@ from pathlib import Path
 import httpx
 
 from reconciler.planfile import Target
-from reconciler.webex.client import DEFAULT_BASE_URL, WebexClient
+from reconciler.webex.client import DEFAULT_BASE_URL, RetryPolicy, WebexClient
+from reconciler.webex.pace import PauseCallback
 from reconciler.webex.security import base_url_problem
 
 SANDBOX_STATE_FILE = ".wxc-sandbox.json"
 SANDBOX_BASE_URL = "http://127.0.0.1/v1"  # in-process: requests never leave this process
 SANDBOX_TOKEN = "sandbox"  # the sandbox accepts any token; never a real one
+
+
+@dataclass(frozen=True)
+class ClientLimits:
+    """How long a run may wait: for the org's rate limit in all, and for one try of one request."""
+
+    max_wait: float = RetryPolicy().max_wait  # seconds, the whole run (--max-wait)
+    timeout: float = 30.0  # seconds, one try as a whole: connecting, headers and the full body (--timeout)
+    on_pause: PauseCallback | None = None  # told of each pause the org asks for (progress on a terminal)
 
 
 class ConfigError(Exception):
@@ -28,6 +38,7 @@ class Connection:
     token: str
     org_id: str | None = None
     sandbox_state: Path | None = None  # set when talking to the in-process sandbox org
+    limits: ClientLimits = ClientLimits()
 
     def __repr__(self) -> str:  # never show the token, not even in a debugger or a traceback
         return f"Connection(base_url={self.base_url!r}, org_id={self.org_id!r}, sandbox={self.sandbox})"
@@ -50,7 +61,14 @@ class Connection:
             org = SandboxOrg.load(self.sandbox_state)
             transport = httpx.ASGITransport(app=create_app(org, state_path=self.sandbox_state))
         return WebexClient(
-            self.base_url, self.token, org_id=self.org_id, concurrency=concurrency, transport=transport
+            self.base_url,
+            self.token,
+            org_id=self.org_id,
+            concurrency=concurrency,
+            transport=transport,
+            timeout=self.limits.timeout,
+            retry=RetryPolicy(max_wait=self.limits.max_wait),
+            on_pause=self.limits.on_pause,
         )
 
 
@@ -60,15 +78,17 @@ def resolve_connection(
     token_file: Path | None,
     base_url: str | None,
     org_id: str | None,
+    limits: ClientLimits = ClientLimits(),
     environ: Mapping[str, str] = os.environ,
 ) -> Connection:
     """The connection the flags and environment ask for; flags win over the environment."""
     if sandbox:
-        return Connection(SANDBOX_BASE_URL, SANDBOX_TOKEN, org_id, Path(SANDBOX_STATE_FILE))
+        return Connection(SANDBOX_BASE_URL, SANDBOX_TOKEN, org_id, Path(SANDBOX_STATE_FILE), limits)
     return Connection(
         _base_url(base_url or environ.get("WEBEX_BASE_URL") or DEFAULT_BASE_URL),
         read_token(token_file, environ),
         org_id or environ.get("WEBEX_ORG_ID") or None,
+        limits=limits,
     )
 
 

@@ -20,6 +20,7 @@ import binascii
 import json
 import os
 import re
+import time
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -127,11 +128,13 @@ def run_api(
     base_url: str = BASE_URL,
     sleep: Callable[[float], Awaitable[None]] = _no_wait,
     retry: RetryPolicy = RetryPolicy(),
+    clock: Callable[[], float] = time.monotonic,
 ) -> T:
     """Run `work` with the REAL client: WebexClient + CallingApi on httpx's transport, which vcrpy patches."""
 
     async def go() -> T:
-        async with WebexClient(base_url, token, org_id=org_id, sleep=sleep, retry=retry) as client:
+        client = WebexClient(base_url, token, org_id=org_id, sleep=sleep, retry=retry, clock=clock)
+        async with client:
             return await work(CallingApi(client))
 
     return asyncio.run(go())

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import email.utils
+import itertools
 import random
 import time
 from collections.abc import Callable
@@ -28,17 +29,25 @@ Handler = Callable[[httpx.Request], Any]
 
 
 class Recorder:
-    """Records the waits the client asks for, without waiting."""
+    """Records the waits the client asks for, without waiting; it is the client's clock too, so a
+    wait moves time on exactly as much as it asked."""
 
     def __init__(self) -> None:
         self.waits: list[float] = []
+        self.now = 1_000.0
 
     async def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
+        self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
 
 
 def make_client(handler: Handler, **kwargs: Any) -> tuple[WebexClient, Recorder]:
     sleep = kwargs.pop("sleep", None) or Recorder()
+    if isinstance(sleep, Recorder):
+        kwargs.setdefault("clock", sleep.clock)
     client = WebexClient(BASE, TOKEN, transport=httpx.MockTransport(handler), sleep=sleep, **kwargs)
     return client, sleep
 
@@ -483,11 +492,20 @@ def test_an_http_date_retry_after_waits_until_that_date(status: int) -> None:
 
 
 @THROTTLES
-def test_a_past_http_date_waits_zero(status: int) -> None:
+def test_a_past_http_date_waits_the_floor(status: int) -> None:
     handler, statuses = _throttled_then_ok(status, "Wed, 21 Oct 2015 07:28:00 GMT")
     _, waits, _ = _get_with(handler)
-    assert waits == [0.0]
+    assert waits == [RetryPolicy().min_wait] == [1.0]
     assert statuses == [status, 200]
+
+
+@THROTTLES
+@pytest.mark.parametrize("value", ["0", "00"])
+def test_retry_after_zero_waits_the_floor_not_a_burst_of_retries(status: int, value: str) -> None:
+    handler, statuses = _throttled_then_ok(status, value, throttled=3)
+    _, waits, _ = _get_with(handler)
+    assert waits == [1.0, 1.0, 1.0]
+    assert statuses == [status] * 3 + [200]
 
 
 @THROTTLES
@@ -510,24 +528,56 @@ def test_missing_retry_after_uses_the_default_wait(status: int) -> None:
 
 
 @THROTTLES
-@pytest.mark.parametrize("value", ["86400", "9" * 400, "Fri, 31 Dec 9999 23:59:59 GMT"])
-def test_huge_retry_after_is_capped_at_max_wait(status: int, value: str) -> None:
-    handler, _ = _throttled_then_ok(status, value)
+def test_a_retry_after_of_194_s_is_waited_in_full(status: int) -> None:
+    handler, statuses = _throttled_then_ok(status, "194")  # a value the live API sent
     _, waits, _ = _get_with(handler)
-    assert waits == [RetryPolicy().max_wait] == [120.0]
+    assert waits == [194.0]
+    assert statuses == [status, 200]
 
 
 @THROTTLES
-def test_retry_after_under_a_lower_max_wait_is_capped_at_it(status: int) -> None:
-    handler, _ = _throttled_then_ok(status, "194")  # a value the live API sent
-    _, waits, _ = _get_with(handler, retry=RetryPolicy(max_wait=10.0))
-    assert waits == [10.0]
+@pytest.mark.parametrize("value", ["86400", "Fri, 31 Dec 9999 23:59:59 GMT"])
+def test_a_retry_after_over_the_run_budget_stops_at_once_saying_what_the_org_asked(
+    status: int, value: str
+) -> None:
+    handler, statuses = _throttled_then_ok(status, value)
+    with pytest.raises(WebexError) as info:
+        _get_with(handler)
+    error = info.value
+    assert error.status == status
+    assert "over --max-wait (1800 s, 0 s waited so far)" in error.message
+    assert error.message.endswith("the last answer: slow down")
+    assert statuses == [status]  # nothing more was sent, and nothing was slept
 
 
-def test_default_wait_is_capped_too() -> None:
+def test_a_retry_after_of_endless_digits_is_unreadable_and_waits_the_default() -> None:
+    handler, _ = _throttled_then_ok(429, "9" * 400)
+    _, waits, _ = _get_with(handler)
+    assert waits == [5.0]
+
+
+@THROTTLES
+def test_a_lower_budget_stops_a_retry_after_it_cannot_cover(status: int) -> None:
+    handler, _ = _throttled_then_ok(status, "194")
+    with pytest.raises(WebexError) as info:
+        _get_with(handler, retry=RetryPolicy(max_wait=10.0))
+    assert info.value.message.startswith("the org asked to wait 194 s; over --max-wait (10 s")
+
+
+def test_the_budget_counts_every_pause_of_the_run() -> None:
+    handler, statuses = _throttled_then_ok(429, "4", throttled=10)
+    with pytest.raises(WebexError) as info:
+        _get_with(handler, retry=RetryPolicy(max_wait=10.0))
+    # 4 + 4 s fit the 10 s budget; a third pause would make 12 s
+    assert "the org asked to wait 4 s; over --max-wait (10 s, 8 s waited so far)" in info.value.message
+    assert statuses == [429, 429, 429]
+
+
+def test_a_missing_retry_after_over_the_budget_stops_too() -> None:
     handler, _ = _throttled_then_ok(429, None)
-    _, waits, _ = _get_with(handler, retry=RetryPolicy(default_wait=50.0, max_wait=3.0))
-    assert waits == [3.0]
+    with pytest.raises(WebexError) as info:
+        _get_with(handler, retry=RetryPolicy(default_wait=50.0, max_wait=3.0))
+    assert "asked to wait 50 s" in info.value.message
 
 
 def test_retry_after_waits_get_no_backoff_or_jitter() -> None:
@@ -537,7 +587,7 @@ def test_retry_after_waits_get_no_backoff_or_jitter() -> None:
 
 
 @THROTTLES
-def test_gives_up_after_attempts_and_raises_the_last_answer(status: int) -> None:
+def test_throttles_use_no_fault_tries_and_end_with_the_budget_naming_the_last_answer(status: int) -> None:
     statuses: list[int] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -551,27 +601,50 @@ def test_gives_up_after_attempts_and_raises_the_last_answer(status: int) -> None
     sleep = Recorder()
 
     async def go() -> None:
-        client, _ = make_client(handler, retry=RetryPolicy(attempts=4), sleep=sleep)
+        client, _ = make_client(handler, retry=RetryPolicy(attempts=4, max_wait=30.0), sleep=sleep)
         async with client:
             await client.get_json("/telephony/config/locations")
 
     with pytest.raises(WebexError) as info:
         run(go)
-    assert info.value.status == status
-    assert info.value.message == "Too many requests (4)"  # the last answer's
-    assert info.value.tracking_id == "T4"
-    assert "trackingId T4" in str(info.value)
-    assert info.value.path == "/telephony/config/locations"
-    assert len(statuses) == 4
-    assert sleep.waits == [3.0, 3.0, 3.0]
+    error = info.value
+    assert error.status == status
+    # ten pauses of 3 s fill the 30 s budget; the eleventh answer is the last
+    assert len(statuses) == 11 > 4
+    assert sleep.waits == [3.0] * 10
+    assert error.message.endswith("the last answer: Too many requests (11)")
+    assert error.tracking_id == "T11"
+    assert error.retried is not None
+    assert (error.retried.throttled, error.retried.faults) == (11, 0)
+    assert "trackingId T11" in str(error)
+    assert "gave up after 11 429/423 answers and 0 faults over 30 s" in str(error)
+    assert error.path == "/telephony/config/locations"
 
 
-def test_attempts_one_means_no_retry() -> None:
+def test_attempts_one_still_waits_out_a_throttle() -> None:
     handler, statuses = _throttled_then_ok(429, "1")
-    with pytest.raises(WebexError) as info:
-        _get_with(handler, retry=RetryPolicy(attempts=1))
-    assert info.value.status == 429
-    assert statuses == [429]
+    body, waits, _ = _get_with(handler, retry=RetryPolicy(attempts=1))
+    assert body == {"ok": True}
+    assert statuses == [429, 200]
+    assert waits == [1.0]
+
+
+def test_five_429s_then_a_500_then_a_204_succeeds() -> None:
+    answers = [429] * 5 + [500, 204]
+    seen: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(answers[len(seen)])
+        return httpx.Response(seen[-1], headers={"Retry-After": "2"} if seen[-1] == 429 else {})
+
+    async def go() -> tuple[int, dict[str, Any]]:
+        client, _ = make_client(handler, retry=RetryPolicy(attempts=2, jitter=0.0))
+        async with client:
+            return await client.put_json("/telephony/config/locations/L1", {"routingPrefix": "12"})
+
+    # attempts=2: one fault retry is all there is, and the five throttles did not use it up
+    assert run(go) == (204, {})
+    assert seen == answers
 
 
 def test_a_throttled_put_resends_the_same_body() -> None:
@@ -636,11 +709,14 @@ def _always(
     return handler
 
 
+FLAT_30 = {"base_backoff": 30.0, "max_backoff": 30.0, "jitter": 0.0}
+
+
 def test_deadline_stops_before_a_wait_that_would_end_past_it() -> None:
     seen: list[httpx.Request] = []
     clock = FakeClock()
-    policy = RetryPolicy(attempts=50, deadline=100.0)
-    client = _with_clock(_always(429, seen, {"Retry-After": "30"}), policy, clock)
+    policy = RetryPolicy(attempts=50, deadline=100.0, **FLAT_30)
+    client = _with_clock(_always(503, seen), policy, clock)
 
     async def go() -> None:
         async with client:
@@ -652,21 +728,23 @@ def test_deadline_stops_before_a_wait_that_would_end_past_it() -> None:
     assert clock.waits == [30.0, 30.0, 30.0]
     assert len(seen) == 4
     err = info.value
-    assert (err.status, err.message, err.tracking_id) == (429, "failure 4", "ROUTER_4")
-    assert "HTTP 429" in str(err) and "trackingId ROUTER_4" in str(err)
+    assert (err.status, err.message, err.tracking_id) == (503, "failure 4", "ROUTER_4")
+    assert "HTTP 503" in str(err) and "trackingId ROUTER_4" in str(err)
+    assert "gave up after 0 429/423 answers and 4 faults over 90 s" in str(err)
     assert client.stats.waited == 90.0
 
 
 def test_deadline_counts_the_time_exchanges_take_too() -> None:
     seen: list[httpx.Request] = []
     clock = FakeClock()
-    throttled = _always(429, seen, {"Retry-After": "10"})
+    failing = _always(503, seen)
 
     def slow_server(request: httpx.Request) -> httpx.Response:
         clock.now += 45.0  # every answer takes 45 s
-        return throttled(request)
+        return failing(request)
 
-    client = _with_clock(slow_server, RetryPolicy(attempts=50, deadline=100.0), clock)
+    policy = RetryPolicy(attempts=50, deadline=100.0, base_backoff=10.0, max_backoff=10.0, jitter=0.0)
+    client = _with_clock(slow_server, policy, clock)
 
     async def go() -> None:
         async with client:
@@ -678,6 +756,26 @@ def test_deadline_counts_the_time_exchanges_take_too() -> None:
     assert clock.waits == [10.0]
     assert len(seen) == 2
     assert info.value.tracking_id == "ROUTER_2"
+
+
+def test_the_fault_deadline_does_not_count_the_pauses_the_org_asked_for() -> None:
+    answers = [429, 503, 429, 503, 200]
+    seen: list[int] = []
+    clock = FakeClock()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(answers[len(seen)])
+        return httpx.Response(seen[-1], headers={"Retry-After": "200"}, json={"ok": True})
+
+    client = _with_clock(handler, RetryPolicy(deadline=100.0, **FLAT_30), clock)
+
+    async def go() -> dict[str, Any]:
+        async with client:
+            return await client.get_json("/locations")
+
+    # 200 + 30 + 200 + 30 s in all, but only the 60 s of back-off count against the 100 s deadline
+    assert run(go) == {"ok": True}
+    assert clock.waits == [200.0, 30.0, 200.0, 30.0]
 
 
 def test_deadline_bounds_the_5xx_backoff_as_well() -> None:
@@ -699,8 +797,13 @@ def test_deadline_bounds_the_5xx_backoff_as_well() -> None:
 
 def test_a_call_that_succeeds_in_time_is_not_cut_short() -> None:
     clock = FakeClock()
-    handler, statuses = _throttled_then_ok(429, "30", throttled=3)
-    client = _with_clock(handler, RetryPolicy(deadline=90.0), clock)
+    seen: list[httpx.Request] = []
+    failing = _always(503, seen)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return failing(request) if len(seen) < 3 else httpx.Response(200, json={"ok": True})
+
+    client = _with_clock(handler, RetryPolicy(deadline=90.0, **FLAT_30), clock)
 
     async def go() -> dict[str, Any]:
         async with client:
@@ -708,7 +811,7 @@ def test_a_call_that_succeeds_in_time_is_not_cut_short() -> None:
 
     assert run(go) == {"ok": True}
     assert clock.waits == [30.0, 30.0, 30.0]  # the last wait ends exactly at the deadline: allowed
-    assert statuses == [429, 429, 429, 200]
+    assert len(seen) == 3
 
 
 # --- 5xx and lost connections: exponential back-off with jitter --------------------------------------
@@ -771,7 +874,13 @@ def test_a_5xx_forever_raises_the_last_answer_after_exactly_attempts_tries(statu
         "message": "failure 4",
         "errorCodes": [1004],
         "trackingId": "ROUTER_4",
+        "retried": {
+            "throttled": 0,
+            "faults": 4,
+            "seconds": round(err.retried.seconds, 1) if err.retried else 0,
+        },
     }
+    assert "gave up after 0 429/423 answers and 4 faults" in text
 
 
 @pytest.mark.parametrize("status", [501, 505, 599])
@@ -928,16 +1037,17 @@ def test_backoff_has_jitter_within_its_bound() -> None:
 
 def test_backoff_jitter_spans_its_whole_range(monkeypatch: pytest.MonkeyPatch) -> None:
     policy = RetryPolicy(attempts=3, base_backoff=1.0, max_backoff=8.0, jitter=0.5)
-    monkeypatch.setattr(random, "random", lambda: 0.0)
+    monkeypatch.setattr(random, "uniform", lambda low, high: low)
     assert _backoffs(policy) == [1.0, 2.0]
-    monkeypatch.setattr(random, "random", lambda: 1.0)
+    monkeypatch.setattr(random, "uniform", lambda low, high: high)
     assert _backoffs(policy) == [1.5, 2.5]
 
 
 def test_default_policy() -> None:
     policy = RetryPolicy()
     assert (policy.attempts, policy.base_backoff, policy.max_backoff, policy.jitter) == (6, 0.5, 30.0, 1.0)
-    assert (policy.default_wait, policy.max_wait, policy.deadline) == (5.0, 120.0, 300.0)
+    assert (policy.default_wait, policy.max_wait, policy.deadline) == (5.0, 1800.0, 300.0)
+    assert policy.min_wait == 1.0
     with pytest.raises(dataclasses.FrozenInstanceError):
         policy.attempts = 1  # type: ignore[misc]
 
@@ -964,8 +1074,9 @@ def test_throttle_then_server_error_then_success_uses_each_rule() -> None:
 
     body, waits, client = _get_with(handler, retry=RetryPolicy(base_backoff=1.0, jitter=0.0))
     assert body == {"ok": True}
-    # Retry-After; the back-off of the second try (1·2¹); the default wait for an unreadable Retry-After
-    assert waits == [7.0, 2.0, 5.0]
+    # Retry-After; the back-off after the first fault (1·2⁰: throttles are not faults); the default wait
+    # for an unreadable Retry-After
+    assert waits == [7.0, 1.0, 5.0]
     assert client.stats.retries == {"429": 1, "423": 1, "5xx": 1, "transport": 0}
 
 
@@ -1035,11 +1146,14 @@ def test_stats_count_requests_retries_by_reason_and_time_waited() -> None:
     # One request at a time: each throttle is a round of its own, so 429, 423, 423 halve 10 → 5 → 2 → 1;
     # the 502 and the lost connections say nothing; five successes then win back 1 → 2 → 3 (+2 credit).
     concurrency = {"max_limit": 10, "limit": 3, "lowest_limit": 1, "decreases": 3}
+    # three pauses the org asked for: 2 + 3 + 4 s
+    assert (stats.pace.pauses, stats.pace.paused) == (3, 9.0)
     assert stats.to_dict() == {
         "requests_sent": 11,
         "retries": stats.retries,
         "waited": 13.0,
         "concurrency": concurrency,
+        "pace": dataclasses.asdict(stats.pace),
     }
 
 
@@ -1200,13 +1314,10 @@ def test_concurrency_bound_holds_with_gather() -> None:
     assert state["done"] == 6
 
 
-@pytest.mark.parametrize(
-    "fault",
-    [httpx.Response(429, headers={"Retry-After": "30"}), httpx.Response(503)],
-    ids=["retry-after", "backoff"],
-)
-def test_a_request_waiting_to_retry_does_not_hold_a_slot(fault: httpx.Response) -> None:
-    """concurrency=1: while A waits out its fault, B is sent and completes; only then does A's wait end."""
+@pytest.mark.parametrize("fault", [httpx.Response(503), httpx.Response(502)], ids=["503", "502"])
+def test_a_request_backing_off_after_a_fault_does_not_hold_a_slot(fault: httpx.Response) -> None:
+    """concurrency=1: while A backs off after its fault, B is sent and completes; only then does A's wait
+    end. (A throttle is another matter: it pauses the whole org, see the pace tests below.)"""
     order: list[str] = []
 
     async def go() -> None:
@@ -1296,9 +1407,11 @@ def test_a_burst_of_429s_lowers_the_limit_then_successes_restore_it() -> None:
     assert [r["path"] for r in results] == [f"/v1/locations/L{i}" for i in range(60)]
     assert server.answers.count(429) == 12 and server.answers.count(200) == 60
     assert client.stats.requests_sent == 72
-    # Each 429 was waited out through the injected sleep, for what Retry-After said, outside any slot.
-    assert sleep.waits == [1.0] * 12
-    assert client.stats.retries["429"] == 12 and client.stats.waited == 12.0
+    # Each 429 was waited out, for what Retry-After said; the org-wide pause is waited once by all the
+    # requests that meet it, not once per request: one pause per round of throttles.
+    assert client.stats.retries["429"] == 12
+    assert sleep.waits == [1.0] * client.stats.pace.pauses
+    assert client.stats.pace.pauses == client.stats.pace.throttles == client.stats.concurrency.decreases
 
     # No request ever arrived while the requests in the server, itself included, exceeded the limit.
     assert all(active <= limit for active, limit in server.arrivals), server.arrivals
@@ -1320,7 +1433,9 @@ def test_a_burst_of_423s_lowers_the_limit_too() -> None:
     server = BurstServer(burst=4, status=423)
     results, client, sleep = _burst_run(server, requests=4, concurrency=4)
     assert len(results) == 4
-    assert sleep.waits == [1.0] * 4
+    # One pause for the org, waited by the four together
+    assert sleep.waits == [1.0]
+    assert (client.stats.pace.pauses, client.stats.pace.throttles) == (1, 1)
     # One round: the four in flight together drew the four 423s and halved the limit once, to 2; the
     # four retries, sent at 2, then succeeded: two successes at 2 make it 3.
     assert client.stats.concurrency == LimiterStats(max_limit=4, limit=3, lowest_limit=2, decreases=1)
@@ -1633,3 +1748,198 @@ def test_plain_http_is_refused_at_sending_even_if_the_base_url_check_were_bypass
         run(go)
     assert info.value.status == 0
     assert seen == []
+
+
+# --- the org-wide pace: one throttle pauses every request of the org -----------------------------------
+
+
+def test_one_429_pauses_every_other_request_of_the_org() -> None:
+    """A 429 answers for the org: requests that leave after it, whoever sends them, wait its Retry-After."""
+    sleep = Recorder()
+    arrivals: list[tuple[str, float]] = []
+    throttled_at: list[float] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        name = request.url.path.rsplit("/", 1)[-1]
+        arrivals.append((name, sleep.now))
+        await _let_everything_runnable_run(2)  # concurrent requests overlap in the server
+        if name == "L0" and not throttled_at:
+            throttled_at.append(sleep.now)
+            return httpx.Response(429, headers={"Retry-After": "5"}, json={"message": "slow down"})
+        return httpx.Response(200, json={"name": name})
+
+    async def go() -> list[Any]:
+        client, _ = make_client(handler, concurrency=3, sleep=sleep)
+        async with client:
+            return await asyncio.gather(*(client.get_json(f"/locations/L{i}") for i in range(8)))
+
+    results = run(go)
+    assert [r["name"] for r in results] == [f"L{i}" for i in range(8)]
+    (when,) = throttled_at
+    first_wave = [name for name, at in arrivals if at == when]
+    later = [(name, at) for name, at in arrivals[len(first_wave) :]]
+    assert len(first_wave) == 3  # sent together, before anyone knew of the throttle
+    assert len(later) == 8 - 3 + 1  # the rest, and L0 again
+    assert all(at >= when + 5.0 for _, at in later), arrivals
+
+
+def test_requests_waiting_for_the_pause_hold_their_concurrency_slot() -> None:
+    """concurrency=1: while A waits out the org's pause, B is not sent either."""
+    order: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        name = request.url.path.rsplit("/", 1)[-1]
+        order.append(name)
+        if order == ["A"]:
+            return httpx.Response(429, headers={"Retry-After": "30"})
+        return httpx.Response(200, json={"name": name})
+
+    async def go() -> None:
+        client, _ = make_client(handler, concurrency=1)
+        async with client:
+            await asyncio.gather(client.get_json("/locations/A"), client.get_json("/locations/B"))
+
+    run(go)
+    assert order == ["A", "A", "B"]
+
+
+def test_after_a_throttle_requests_leave_at_the_learned_rate() -> None:
+    """Ten requests got through in the second before the throttle: afterwards they leave at most at
+    BETA of that rate, evenly spaced, and the rate grows back from there."""
+    sleep = Recorder()
+    arrivals: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        arrivals.append(sleep.now)
+        if len(arrivals) <= 10:
+            sleep.now += 0.1  # ten answers in one second
+            return httpx.Response(200, json={})
+        if len(arrivals) == 11:
+            return httpx.Response(429, headers={"Retry-After": "1"})
+        return httpx.Response(200, json={})
+
+    async def go() -> WebexClient:
+        client, _ = make_client(handler, concurrency=1, sleep=sleep)
+        async with client:
+            for i in range(30):
+                await client.get_json(f"/locations/L{i}")
+        return client
+
+    client = run(go)
+    assert client.stats.pace.rate == pytest.approx(10.0)
+    after = arrivals[11:]
+    gaps = [b - a for a, b in itertools.pairwise(after)]
+    assert after[0] == pytest.approx(arrivals[10] + 1.0)  # the pause first
+    assert gaps[0] == pytest.approx(1 / 8.0, rel=0.01)  # BETA (0.8) of the ten a second learned
+    assert all(later <= earlier + 1e-9 for earlier, later in itertools.pairwise(gaps))  # growing
+
+
+def test_a_pause_past_the_budget_fails_the_requests_still_waiting_without_sending_them() -> None:
+    sent: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(request.url.path)
+        return httpx.Response(429, headers={"Retry-After": "100"}, json={"trackingId": "ROUTER_X"})
+
+    async def go() -> list[Any]:
+        client, _ = make_client(handler, concurrency=1, retry=RetryPolicy(max_wait=150.0))
+        async with client:
+            return await asyncio.gather(
+                *(client.get_json(f"/locations/L{i}") for i in range(3)), return_exceptions=True
+            )
+
+    outcomes = run(go)
+    assert all(isinstance(outcome, WebexError) for outcome in outcomes)
+    assert len(sent) == 2  # one pause of 100 s fit; the second would take 200 s of a 150 s budget
+    assert all("over --max-wait (150 s, 100 s waited so far)" in str(outcome) for outcome in outcomes)
+
+
+# --- bounds on what a server may send ------------------------------------------------------------------
+
+
+def test_a_list_that_never_ends_stops_at_the_page_cap_naming_the_endpoint(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(client_module, "MAX_PAGES", 5)
+    pages: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        pages.append(str(request.url))
+        return httpx.Response(200, json={"items": [{}]}, headers=link(f"{BASE}/locations?start={len(pages)}"))
+
+    async def go() -> None:
+        client, _ = make_client(handler)
+        async with client:
+            await client.list_items("/locations", "items")
+
+    with pytest.raises(WebexError) as info:
+        run(go)
+    assert len(pages) == 5
+    assert (info.value.method, info.value.path) == ("GET", "/locations")
+    assert "the list goes on past 5 pages; stopping" in str(info.value)
+
+
+def test_a_list_over_the_item_cap_stops(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(client_module, "MAX_ITEMS", 10)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"items": [{"n": i} for i in range(11)]})
+
+    async def go() -> None:
+        client, _ = make_client(handler)
+        async with client:
+            await client.list_items("/locations", "items")
+
+    with pytest.raises(WebexError, match="the list has more than 10 items; stopping"):
+        run(go)
+
+
+def test_a_decompression_bomb_is_refused_without_filling_the_memory() -> None:
+    import zlib
+
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip
+    bomb = packer.compress(b"\0" * (64 * 2**20)) + packer.flush()  # 64 MiB of zeros in about 64 KiB
+    seen: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(1)
+        return httpx.Response(200, content=bomb, headers={"Content-Encoding": "gzip"})
+
+    with pytest.raises(WebexError) as info:
+        _get_with(handler)
+    assert "larger than 32 MiB" in info.value.message
+    assert seen == [1]  # refused, not tried again
+
+
+def test_a_try_that_does_not_end_within_the_timeout_is_a_lost_answer_retried_then_reported() -> None:
+    tries: list[int] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        tries.append(1)
+        await asyncio.Event().wait()  # a server that never finishes its answer
+        raise AssertionError("unreachable")
+
+    with pytest.raises(WebexError) as info:
+        _get_with(handler, timeout=0.05, retry=RetryPolicy(attempts=3, jitter=0.0))
+    assert len(tries) == 3
+    assert info.value.status == 0
+    assert "no complete answer within 0.05 s" in str(info.value)
+    assert "gave up after 0 429/423 answers and 3 faults" in str(info.value)
+
+
+def test_the_token_is_redacted_from_2xx_answers_bodies_headers_and_json_escapes() -> None:
+    escaped = "".join(f"\\u{ord(c):04x}" for c in TOKEN)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = f'{{"name": "{TOKEN}", "nested": [{{"failureReason": "x {escaped} y"}}]}}'
+        return httpx.Response(200, content=body.encode(), headers={"TrackingID": f"T-{TOKEN}"})
+
+    async def go() -> tuple[dict[str, Any], httpx.Response]:
+        client, _ = make_client(handler)
+        async with client:
+            return await client.get_json("/locations"), await client.request("GET", "/locations")
+
+    body, response = run(go)
+    assert body == {"name": "[redacted]", "nested": [{"failureReason": "x [redacted] y"}]}
+    assert response.headers["TrackingID"] == "T-[redacted]"
+    assert TOKEN not in response.text

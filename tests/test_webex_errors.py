@@ -212,6 +212,7 @@ def test_to_dict() -> None:
         "message": "Duplicate",
         "errorCodes": [4003, 5600],
         "trackingId": "ROUTER_ABC",
+        "retried": None,
     }
 
 
@@ -221,6 +222,7 @@ def test_to_dict_of_an_error_without_codes() -> None:
         "message": "no route",
         "errorCodes": [],
         "trackingId": None,
+        "retried": None,
     }
 
 

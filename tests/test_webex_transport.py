@@ -231,7 +231,8 @@ def test_webex_client_sends_an_escaped_dot_segment_through_aiohttp_unchanged(
 
     echo = run(go)
     assert echo["raw_path"] == "/v1/telephony/config/locations/%2E%2E"
-    assert echoed_headers(echo, "authorization") == [f"Bearer {TOKEN}"]
+    # the token went out (the echo carried it back, and the client redacted it on the way in)
+    assert echoed_headers(echo, "authorization") == ["Bearer [redacted]"]
     assert [(t.max_connections, t.proxy, t.sent) for t in made] == [
         (3, None, [f"{echo_url}/v1/telephony/config/locations/%2E%2E"])
     ]

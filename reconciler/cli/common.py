@@ -12,10 +12,11 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
-from reconciler.connection import SANDBOX_STATE_FILE, ConfigError, resolve_connection
+from reconciler.connection import SANDBOX_STATE_FILE, ClientLimits, ConfigError, resolve_connection
 from reconciler.desired.model import InvalidInput
 from reconciler.planfile import PlanFileError, StalePlan
 from reconciler.render import github
+from reconciler.render.progress import pause_notice
 from reconciler.safety import Thresholds, UnsafePlan
 from reconciler.webex.errors import WebexError
 
@@ -91,7 +92,8 @@ def _stack(command: Callable[..., Any], options: list[Callable[[Any], Any]]) -> 
 
 
 def connection_options(command: Callable[..., int]) -> Callable[..., int]:
-    """--sandbox, --token-file, --base-url, --org-id, --concurrency for commands that read the org.
+    """--sandbox, --token-file, --base-url, --org-id, --concurrency, --max-wait and --timeout for
+    commands that read the org.
 
     The command receives them as one `connection` (and `concurrency`); a missing token is a ConfigError,
     so `handles_user_errors` must stand above this decorator.
@@ -104,10 +106,13 @@ def connection_options(command: Callable[..., int]) -> Callable[..., int]:
         token_file: Path | None,
         base_url: str | None,
         org_id: str | None,
+        max_wait: float,
+        timeout: float,
         **kwargs: Any,
     ) -> int:
+        limits = ClientLimits(max_wait=max_wait, timeout=timeout, on_pause=pause_notice(err))
         connection = resolve_connection(
-            sandbox=sandbox, token_file=token_file, base_url=base_url, org_id=org_id
+            sandbox=sandbox, token_file=token_file, base_url=base_url, org_id=org_id, limits=limits
         )
         return command(*args, connection=connection, **kwargs)
 
@@ -134,6 +139,22 @@ def connection_options(command: Callable[..., int]) -> Callable[..., int]:
                 default=10,
                 show_default=True,
                 help="Requests in flight at once.",
+            ),
+            click.option(
+                "--max-wait",
+                type=click.FloatRange(0, 7 * 24 * 3600),
+                default=1800,
+                show_default=True,
+                metavar="SECONDS",
+                help="The most the whole run may wait for the org's rate limit (Retry-After).",
+            ),
+            click.option(
+                "--timeout",
+                type=click.FloatRange(0, 3600, min_open=True),
+                default=30,
+                show_default=True,
+                metavar="SECONDS",
+                help="The most one try of one request may take: connecting, headers and the whole answer.",
             ),
         ],
     )

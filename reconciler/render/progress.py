@@ -34,3 +34,20 @@ def job_progress(console: Console) -> Callable[[str, str], None] | None:
             console.print(f"routing-prefix job {job_id}: {status}", style="dim", markup=False)
 
     return show
+
+
+def pause_notice(console: Console) -> Callable[[float, float, float], None] | None:
+    """Says when the org asks the run to wait (a rate limit), and how much of --max-wait is used, on a
+    terminal only: a wait of minutes should not look like a hang."""
+    if not console.is_terminal:
+        return None
+
+    def show(asked: float, paused: float, budget: float) -> None:
+        console.print(
+            f"the org asked to wait {asked:.0f} s (rate limit); "
+            f"{paused:.0f} s of --max-wait {budget:.0f} s used",
+            style="dim",
+            markup=False,
+        )
+
+    return show

@@ -1,35 +1,43 @@
-"""Async HTTP client for the Webex API: auth, orgId, pagination, error bodies, and the fault policy.
+"""Async HTTP client for the Webex API: auth, orgId, pagination, error bodies, bounds and the fault policy.
 
-Only this module talks HTTP. Concurrency is bounded here, around each exchange, so that a request
-waiting out a Retry-After or a back-off does not hold a slot other requests could use. The bound adapts
-(limiter.py): a 429 or 423 halves it, successes win it back up to `concurrency`, so a rate-limited org is
-met with fewer requests at once, and a rate limit costs time rather than failed requests.
+Only this module talks HTTP. Two limits shape the traffic: a concurrency bound around each exchange
+(limiter.py: it adapts, halving on a throttle, growing back on successes) and the org-wide pace
+(pace.py: a 429 or 423 pauses every request of the org for what Retry-After says, then requests leave at
+a rate learned from the server). Requests waiting for the pace hold their concurrency slot; requests
+backing off after a fault do not.
 
-The fault policy (RetryPolicy; the mechanics are tenacity's): 429 and 423 wait what Retry-After says,
-capped, or a default when it is missing or unreadable; 500, 502, 503, 504 and a connection that failed,
-dropped or timed out back off exponentially with jitter; any other error is final. GET and PUT are both
-retried: every PUT here sends whole desired values, so sending it twice changes nothing more. All tries
-of one request count against `attempts`, and no wait starts that would end past its `deadline`.
+The fault policy (RetryPolicy): a throttle is not a fault. It is retried for as long as the run's wait
+budget (`max_wait`) lasts, with no count. 500, 502, 503, 504 and a connection that failed, dropped or timed
+out are faults: each request has `attempts` tries for them, with exponential back-off and jitter, and no
+back-off starts that would end past `deadline` (pauses for throttles are not counted there). Any other
+error is final. GET and PUT are both retried: every PUT here sends whole desired values, so sending it
+twice changes nothing more.
+
+Every answer is bounded before it is believed: one try as a whole (connecting, headers and the whole body)
+within `timeout`, a body of at most MAX_ANSWER_BYTES on the wire and decoded, a list of at most MAX_PAGES
+pages and MAX_ITEMS items. And every text that enters from an answer has the token redacted on the way
+in, bodies and headers alike, so no later use of it can leak the token.
 """
 
 from __future__ import annotations
 
 import asyncio
 import email.utils
+import math
+import random
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import httpx
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
-from tenacity.stop import stop_base
-from tenacity.wait import wait_base, wait_exponential, wait_random
 
-from reconciler.webex.errors import NoAnswer, WebexError
+from reconciler.webex.errors import MAX_ANSWER_BYTES, AnswerTooLarge, NoAnswer, Retried, WebexError
 from reconciler.webex.limiter import DEFAULT_CONCURRENCY, AdaptiveLimiter, LimiterStats, Outcome
+from reconciler.webex.pace import Pace, PaceClosed, PaceStats, PauseCallback
 from reconciler.webex.security import (
+    REDACTED,
     base_url_problem,
     origin_problem,
     plain_http_problem,
@@ -46,35 +54,42 @@ SERVER_ERRORS = frozenset({500, 502, 503, 504})
 TRANSIENT_TRANSPORT_ERRORS = (httpx.NetworkError, httpx.RemoteProtocolError, httpx.TimeoutException)
 RETRY_REASONS = ("429", "423", "5xx", "transport")
 
+REDACTED_BYTES = REDACTED.encode()
+# No list of this API comes near these; a server that sends more is broken or hostile.
+MAX_PAGES = 1000
+MAX_ITEMS = 200_000
+
 
 @dataclass(frozen=True)
 class RetryPolicy:
     """How failed requests are tried again. Times are in seconds."""
 
-    attempts: int = 6  # tries of one request in all, the first included
-    base_backoff: float = 0.5  # back-off after the first 5xx or lost connection; doubles every try
+    attempts: int = 6  # tries of one request for faults (5xx, lost connections), the first included
+    base_backoff: float = 0.5  # back-off after the first fault; doubles every try
     max_backoff: float = 30.0
     jitter: float = 1.0  # up to this much is added at random to each back-off, so clients spread out
     default_wait: float = 5.0  # for a 429/423 whose Retry-After is missing or unreadable
-    max_wait: float = 120.0  # cap on one Retry-After wait
-    deadline: float = 300.0  # no wait starts that would end later than this after the first try
+    min_wait: float = 1.0  # a Retry-After under this (0 included) waits this: never a burst of retries
+    max_wait: float = 1800.0  # the run's budget for all the waiting the org asks for (--max-wait)
+    deadline: float = 300.0  # no fault back-off starts that would end later than this after the first try
 
     def __post_init__(self) -> None:
         if self.attempts < 1:
             raise ValueError("RetryPolicy.attempts must be at least 1")
-        times = (self.base_backoff, self.max_backoff, self.jitter, self.default_wait, self.max_wait)
-        if min(times) < 0 or self.deadline <= 0:
+        times = (self.base_backoff, self.max_backoff, self.jitter, self.default_wait, self.min_wait)
+        if min(times) < 0 or self.max_wait < 0 or self.deadline <= 0:
             raise ValueError("RetryPolicy times must not be negative, and the deadline must be positive")
 
     def throttle_wait(self, retry_after: str | None, now: Callable[[], float] = time.time) -> float:
-        """The wait before retrying a 429/423 whose Retry-After header is `retry_after`."""
+        """The pause a 429/423 whose Retry-After header is `retry_after` asks for: exactly what it says,
+        however long, but never under `min_wait`; `default_wait` when it is missing or unreadable."""
         wait = parse_retry_after(retry_after, now)
-        return min(self.default_wait if wait is None else wait, self.max_wait)
+        return max(self.default_wait if wait is None else wait, self.min_wait)
 
-    def backoff(self) -> wait_base:
-        """The wait before retrying a 5xx or a lost connection: base·2ⁿ up to max_backoff, plus jitter."""
-        growing = wait_exponential(multiplier=self.base_backoff, max=self.max_backoff)
-        return growing + wait_random(0, self.jitter)
+    def backoff(self, faults: int) -> float:
+        """The wait after the `faults`-th fault of a request: base·2ⁿ⁻¹ up to max_backoff, plus jitter."""
+        growing = min(self.base_backoff * 2.0 ** (faults - 1), self.max_backoff)
+        return growing + random.uniform(0, self.jitter)
 
 
 @dataclass
@@ -83,9 +98,10 @@ class ClientStats:
 
     requests_sent: int = 0
     retries: dict[str, int] = field(default_factory=lambda: dict.fromkeys(RETRY_REASONS, 0))
-    waited: float = 0.0  # seconds spent waiting before retries
+    waited: float = 0.0  # seconds requests spent waiting before retries: fault back-offs and the org's pauses
     # The adaptive concurrency limit: now, lowest reached, decreases (the client's limiter keeps it current)
     concurrency: LimiterStats = field(default_factory=LimiterStats)
+    pace: PaceStats = field(default_factory=PaceStats)  # the org's pauses and the learned rate
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -110,20 +126,9 @@ def capacity_signal(status: int) -> Outcome:
     return Outcome.NEUTRAL if status >= 500 else Outcome.SUCCESS
 
 
-class _Deadline(stop_base):
-    """Stops before a wait that would end past the deadline, on the client's clock (tests move it)."""
-
-    def __init__(self, clock: Callable[[], float], seconds: float) -> None:
-        self._clock = clock
-        self._until = clock() + seconds
-
-    def __call__(self, retry_state: RetryCallState) -> bool:
-        return self._clock() + retry_state.upcoming_sleep > self._until
-
-
 class WebexClient:
     """The API's only door. `sleep` and `clock` are the test hooks: every wait goes through `sleep`, and
-    each request's deadline is measured on `clock`, so tests pass fakes and nothing really waits."""
+    every deadline and pause is measured on `clock`, so tests pass fakes and nothing really waits."""
 
     def __init__(
         self,
@@ -137,27 +142,32 @@ class WebexClient:
         retry: RetryPolicy = RetryPolicy(),
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.monotonic,
+        on_pause: PauseCallback | None = None,
     ) -> None:
         # An in-process transport (the sandbox, tests) puts nothing on a wire: plain http is safe there.
         self._in_process = isinstance(transport, httpx.ASGITransport | httpx.MockTransport)
         problem = base_url_problem(base_url, allow_plain_http=self._in_process)
         if problem:
             raise ValueError(f"unusable base URL: {problem}")
+        if timeout <= 0:
+            raise ValueError("the timeout must be positive")
         self.base_url = base_url.rstrip("/")
         self._base = httpx.URL(self.base_url)
         self.org_id = org_id
         self._retry = retry
-        self._backoff = retry.backoff()
+        self._timeout = timeout
         self._sleep = sleep
         self._clock = clock
         self._secrets = secret_forms(token)
+        self._secret_bytes = tuple(secret.encode() for secret in self._secrets)
         self._limiter = AdaptiveLimiter(concurrency)
+        self._pace = Pace(retry.max_wait, clock=clock, sleep=sleep, on_pause=on_pause)
         self._http = httpx.AsyncClient(
             headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
             transport=transport or _network_transport(self._base, concurrency),
             timeout=timeout,
         )
-        self.stats = ClientStats(concurrency=self._limiter.stats)
+        self.stats = ClientStats(concurrency=self._limiter.stats, pace=self._pace.stats)
         self.run_id = uuid.uuid4().hex[:16]
         self._sequence = 0
 
@@ -179,17 +189,18 @@ class WebexClient:
 
     async def get_json(self, path: str, params: Params | None = None) -> dict[str, Any]:
         response = await self.request("GET", path, params=params)
-        return _json_object(response)
+        return self._json_object(response)
 
     async def put_json(self, path: str, body: Mapping[str, Any]) -> tuple[int, dict[str, Any]]:
         """PUT a JSON body; returns the status and the answer's JSON object ({} for 204)."""
         response = await self.request("PUT", path, json=body)
-        return response.status_code, _json_object(response)
+        return response.status_code, self._json_object(response)
 
     async def list_items(
         self, path: str, items_key: str, params: Params | None = None, page_size: int | None = 1000
     ) -> list[dict[str, Any]]:
-        """Every item of a paginated list, following `Link: rel="next"` one page after another.
+        """Every item of a paginated list, following `Link: rel="next"` one page after another, up to
+        MAX_PAGES pages and MAX_ITEMS items: a list that goes on past them is an error, not a hang.
 
         `page_size` None sends no `max`, for lists whose reference documents none.
         """
@@ -199,15 +210,24 @@ class WebexClient:
         response = await self.request("GET", path, params=query)
         items: list[dict[str, Any]] = []
         seen: set[str] = set()
-        while True:
-            page = _json_object(response).get(items_key)
+        for pages in range(1, MAX_PAGES + 1):
+            page = self._json_object(response).get(items_key)
             if isinstance(page, list):  # anything else is read as an empty page
                 items.extend(item for item in page if isinstance(item, dict))
+            if len(items) > MAX_ITEMS:
+                raise self._endless(path, f"has more than {MAX_ITEMS:,} items")
             next_link = response.links.get("next", {}).get("url")
             if not next_link:
                 return items
+            if pages == MAX_PAGES:
+                break
             next_url = self._next_url(response, next_link, query, seen)
             response = await self.request("GET", next_url)
+        raise self._endless(path, f"goes on past {MAX_PAGES:,} pages")
+
+    def _endless(self, path: str, what: str) -> WebexError:
+        shown = redact(_shown_path(self._url(path), self._base), self._secrets)
+        return WebexError(0, f"the list {what}; stopping", method="GET", path=shown)
 
     def _next_url(
         self, response: httpx.Response, link: str, query: Mapping[str, str | int], seen: set[str]
@@ -241,10 +261,7 @@ class WebexClient:
         # Merge rather than pass params=: httpx would replace a query the URL already carries.
         target = url.copy_merge_params(query) if query else url
         shown_path = redact(_shown_path(url, self._base), self._secrets)
-        async for attempt in self._retrying():
-            with attempt:
-                return await self._exchange(method, target, json, shown_path)
-        raise AssertionError("unreachable: tenacity returns the last try's answer or raises its error")
+        return await self._tries(method, target, json, shown_path)
 
     def _url(self, path: str) -> httpx.URL:
         """The absolute URL of `path` (a path is taken under the base URL), parsed once: parsing is most
@@ -253,37 +270,65 @@ class WebexClient:
             return httpx.URL(path)
         return httpx.URL(f"{self.base_url}/{path.lstrip('/')}")
 
-    def _retrying(self) -> AsyncRetrying:
-        return AsyncRetrying(
-            sleep=self._sleep,
-            stop=stop_after_attempt(self._retry.attempts) | _Deadline(self._clock, self._retry.deadline),
-            wait=self._wait,
-            retry=retry_if_exception(lambda error: retry_reason(error) is not None),
-            before_sleep=self._count_retry,
-            reraise=True,
-        )
-
-    def _wait(self, retry_state: RetryCallState) -> float:
-        error = _failure(retry_state)
-        if error.status in THROTTLED:
-            return self._retry.throttle_wait(error.retry_after)
-        return self._backoff(retry_state)
-
-    def _count_retry(self, retry_state: RetryCallState) -> None:
-        reason = retry_reason(_failure(retry_state))
-        if reason is not None:
-            self.stats.retries[reason] += 1
-        self.stats.waited += retry_state.upcoming_sleep
-
-    async def _exchange(
+    async def _tries(
         self, method: str, target: httpx.URL, json: Mapping[str, Any] | None, shown_path: str
     ) -> httpx.Response:
-        """One try. The slot is held for the exchange only: judging and waiting happen outside it."""
+        """Try until an answer, a final error, the fault tries or deadline, or the wait budget run out."""
+        tried = _Tries(self._clock())
+        while True:
+            try:
+                return await self._exchange(method, target, json, shown_path, tried)
+            except _Throttled as throttle:
+                error = throttle.error
+                tried.throttled += 1
+                self.stats.retries[str(error.status)] += 1
+                try:
+                    self._pace.throttled(throttle.number, self._retry.throttle_wait(error.retry_after))
+                except PaceClosed as closed:
+                    error.message = f"{closed}; the last answer: {error.message}"
+                    raise self._last(error, tried) from None
+            except PaceClosed as closed:
+                raise WebexError(0, str(closed), method=method, path=shown_path) from None
+            except WebexError as error:
+                reason = retry_reason(error)
+                tried.faults += 1
+                if reason is None or tried.faults >= self._retry.attempts:
+                    raise self._last(error, tried) from None
+                wait = self._retry.backoff(tried.faults)
+                if self._clock() - tried.started - tried.paced + wait > self._retry.deadline:
+                    raise self._last(error, tried) from None
+                self.stats.retries[reason] += 1
+                self.stats.waited += wait
+                await self._sleep(wait)
+
+    def _last(self, error: WebexError, tried: _Tries) -> WebexError:
+        """The error to raise, with what the request met before it when it was tried more than once."""
+        if tried.throttled or tried.faults > 1:
+            error.retried = Retried(tried.throttled, tried.faults, self._clock() - tried.started)
+        return error
+
+    async def _exchange(
+        self,
+        method: str,
+        target: httpx.URL,
+        json: Mapping[str, Any] | None,
+        shown_path: str,
+        tried: _Tries,
+    ) -> httpx.Response:
+        """One try: the slot is held while waiting for the org's pace and for the exchange."""
         async with self._limiter.slot() as slot:
+            paused, slotted = await self._pace.wait_turn()
+            tried.paced += paused + slotted
+            self.stats.waited += paused
+            number = self._pace.sent()
             response = await self._send(method, target, json, shown_path)
             slot.report(capacity_signal(response.status_code))
+        if response.status_code in THROTTLED:
+            error = WebexError.from_response(response, shown_path, secrets=self._secrets)
+            raise _Throttled(error, number)
         if response.status_code >= 400:
             raise WebexError.from_response(response, shown_path, secrets=self._secrets)
+        self._pace.answered()
         return response
 
     async def _send(
@@ -297,12 +342,63 @@ class WebexClient:
         self._check_destination(request.url, method, shown_path)
         self.stats.requests_sent += 1
         try:
-            return await self._http.send(request)
+            async with asyncio.timeout(self._timeout):
+                return await self._receive(request)
+        except TimeoutError:
+            message = f"no complete answer within {self._timeout:g} s"
+            raise NoAnswer(0, message, method=method, path=shown_path, tracking_id=tracking) from None
         except httpx.HTTPError as exc:
             kind = NoAnswer if isinstance(exc, TRANSIENT_TRANSPORT_ERRORS) else WebexError
             message = redact(_describe(exc), self._secrets)
             # `from None`: the httpx exception holds the request, Authorization header and all.
             raise kind(0, message, method=method, path=shown_path, tracking_id=tracking) from None
+
+    async def _receive(self, request: httpx.Request) -> httpx.Response:
+        """The answer to `request`, read whole within MAX_ANSWER_BYTES and with the token redacted."""
+        response = await self._http.send(request, stream=True)
+        try:
+            if isinstance(response.stream, httpx.AsyncByteStream):
+                response.stream = _CappedStream(response.stream)
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > MAX_ANSWER_BYTES:
+                    raise AnswerTooLarge()
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        return self._settled(response, b"".join(chunks))
+
+    def _settled(self, response: httpx.Response, body: bytes) -> httpx.Response:
+        """The answer as the program may read it: decoded, and no form of the token anywhere in it."""
+        headers = [
+            (name, value)
+            for name, value in response.headers.raw
+            if name.lower() not in (b"content-encoding", b"content-length", b"transfer-encoding")
+        ]
+        if self._secret_bytes:
+            body = self._redact_bytes(body)
+            headers = [(name, self._redact_bytes(value)) for name, value in headers]
+        return httpx.Response(
+            response.status_code,
+            headers=headers,
+            content=body,
+            request=response.request,
+            extensions=response.extensions,
+        )
+
+    def _redact_bytes(self, data: bytes) -> bytes:
+        for secret in self._secret_bytes:
+            data = data.replace(secret, REDACTED_BYTES)
+        return data
+
+    def _json_object(self, response: httpx.Response) -> dict[str, Any]:
+        data = _json_object(response)
+        # A JSON escape (\u0041...) can spell the token where the bytes did not show it.
+        if data and self._secrets and b"\\" in response.content:
+            return dict(redact(data, self._secrets))
+        return data
 
     def _check_destination(self, url: httpx.URL, method: str, shown_path: str) -> None:
         """Defence in depth: whatever built the URL, the token goes to the base URL's origin, encrypted."""
@@ -313,6 +409,42 @@ class WebexClient:
             raise WebexError(0, f"refusing to send the request: {problem}", method=method, path=shown_path)
 
 
+@dataclass
+class _Tries:
+    """What one request met so far."""
+
+    started: float
+    throttled: int = 0  # 429/423 answers
+    faults: int = 0  # failed tries of any other kind
+    paced: float = 0.0  # time spent waiting for the org's pace: not the fault deadline's to count
+
+
+class _Throttled(Exception):
+    """A try answered 429 or 423: not a failure of the request, a word on the org's pace."""
+
+    def __init__(self, error: WebexError, number: int) -> None:
+        self.error = error
+        self.number = number  # the request's number in the pace's count
+
+
+class _CappedStream(httpx.AsyncByteStream):
+    """An answer's bytes as they come off the wire, refused past MAX_ANSWER_BYTES before any decoding."""
+
+    def __init__(self, stream: httpx.AsyncByteStream) -> None:
+        self._stream = stream
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        size = 0
+        async for chunk in self._stream:
+            size += len(chunk)
+            if size > MAX_ANSWER_BYTES:
+                raise AnswerTooLarge()
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._stream.aclose()
+
+
 def _network_transport(base: httpx.URL, concurrency: int) -> httpx.AsyncBaseTransport:
     """The transport to a real server: aiohttp's (transport.py: a quarter of the CPU per request).
     Imported only here, as aiohttp takes 0.15 s to import, which `validate` and the in-process sandbox
@@ -320,14 +452,6 @@ def _network_transport(base: httpx.URL, concurrency: int) -> httpx.AsyncBaseTran
     from reconciler.webex.transport import AiohttpTransport, env_proxy
 
     return AiohttpTransport(max_connections=concurrency, proxy=env_proxy(base))
-
-
-def _failure(retry_state: RetryCallState) -> WebexError:
-    """The WebexError the last try raised (the only kind the retry predicate lets through to here)."""
-    error = retry_state.outcome.exception() if retry_state.outcome else None
-    if not isinstance(error, WebexError):
-        raise TypeError(f"unexpected failure to retry: {error!r}")
-    return error
 
 
 _NO_DETAIL: dict[type[httpx.HTTPError], str] = {
@@ -355,7 +479,8 @@ def parse_retry_after(value: str | None, now: Callable[[], float] = time.time) -
         return None
     value = value.strip()
     if value.isascii() and value.isdigit():
-        return float(value)
+        seconds = float(value)
+        return seconds if math.isfinite(seconds) else None
     try:
         return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - now())
     except (TypeError, ValueError, OverflowError):

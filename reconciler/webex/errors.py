@@ -3,11 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from reconciler.webex.security import redact
+
+
+@dataclass(frozen=True)
+class Retried:
+    """What one request met before its last failure: throttles (429/423), faults, and the time it took."""
+
+    throttled: int
+    faults: int
+    seconds: float
+
+    def __str__(self) -> str:
+        return (
+            f"gave up after {_count(self.throttled, '429/423 answer')} and "
+            f"{_count(self.faults, 'fault')} over {self.seconds:.0f} s"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"throttled": self.throttled, "faults": self.faults, "seconds": round(self.seconds, 1)}
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'' if n == 1 else 's'}"
 
 
 class WebexError(Exception):
@@ -27,6 +50,7 @@ class WebexError(Exception):
         tracking_id: str | None = None,
         body: Any = None,
         retry_after: str | None = None,
+        retried: Retried | None = None,
     ) -> None:
         self.status = status
         self.message = message
@@ -36,6 +60,7 @@ class WebexError(Exception):
         self.tracking_id = tracking_id
         self.body = body
         self.retry_after = retry_after  # the answer's Retry-After header, as sent
+        self.retried = retried  # set on the last failure of a request that was tried more than once
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -47,7 +72,8 @@ class WebexError(Exception):
         if self.tracking_id:
             extras.append(f"trackingId {self.tracking_id}")
         tail = f" ({'; '.join(extras)})" if extras else ""
-        return f"{head}: {self.message}{tail}"
+        history = f"; {self.retried}" if self.retried else ""
+        return f"{head}: {self.message}{tail}{history}"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -55,6 +81,7 @@ class WebexError(Exception):
             "message": self.message,
             "errorCodes": list(self.error_codes),
             "trackingId": self.tracking_id,
+            "retried": self.retried.to_dict() if self.retried else None,
         }
 
     @classmethod
@@ -77,6 +104,17 @@ class WebexError(Exception):
             body=body,
             retry_after=response.headers.get("Retry-After"),
         )
+
+
+# No answer of this API comes near this; a server that sends more is broken or hostile.
+MAX_ANSWER_BYTES = 32 * 1024 * 1024  # on the wire and decoded alike
+
+
+class AnswerTooLarge(httpx.DecodingError):
+    """An answer over MAX_ANSWER_BYTES, on the wire or decoded: refused, and not tried again."""
+
+    def __init__(self) -> None:
+        super().__init__(f"the answer is larger than {MAX_ANSWER_BYTES // 2**20} MiB; refused")
 
 
 class NoAnswer(WebexError):

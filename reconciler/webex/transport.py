@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import urllib.request
+from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import quote
 
@@ -28,6 +29,7 @@ import aiohttp
 import httpx
 import yarl
 
+from reconciler.webex.errors import MAX_ANSWER_BYTES, AnswerTooLarge
 from reconciler.webex.security import is_loopback, redact
 
 # aiohttp failure → the httpx error httpcore raises for the same event; first match wins (subclasses
@@ -116,7 +118,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 allow_redirects=False,
                 timeout=_timeout(request.extensions.get("timeout", {})),
             ) as answer:
-                content = await answer.read()
+                content = await _read_capped(answer)
         except (TimeoutError, aiohttp.ClientError) as exc:
             raise transport_error(exc, request, self._hide) from exc
         extensions: dict[str, Any] = {"http_version": b"HTTP/1.1"}
@@ -125,7 +127,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         return httpx.Response(
             answer.status,
             headers=answer.raw_headers,
-            stream=httpx.ByteStream(content),
+            stream=_Chunks(content),
             request=request,
             extensions=extensions,
         )
@@ -134,6 +136,35 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+async def _read_capped(answer: aiohttp.ClientResponse) -> bytes:
+    """The whole body as sent (still compressed, if it is), refused past MAX_ANSWER_BYTES."""
+    declared = answer.content_length
+    if declared is not None and declared > MAX_ANSWER_BYTES:
+        raise AnswerTooLarge()
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await answer.content.readany():
+        size += len(chunk)
+        if size > MAX_ANSWER_BYTES:
+            raise AnswerTooLarge()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class _Chunks(httpx.AsyncByteStream):
+    """A body handed to httpx in slices, so its decoder inflates a compressed body a slice at a time
+    and the client can stop a decompression bomb before it fills the memory."""
+
+    SLICE = 16 * 1024  # zlib inflates at most about a thousand times: a slice never exceeds the cap
+
+    def __init__(self, content: bytes) -> None:
+        self._content = content
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for start in range(0, len(self._content), self.SLICE):
+            yield self._content[start : start + self.SLICE]
 
 
 def _timeout(limits: dict[str, float | None]) -> aiohttp.ClientTimeout:
