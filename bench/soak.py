@@ -19,6 +19,7 @@ Every subprocess has a timeout. Prints a table per run and a total, then the tar
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -28,7 +29,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,15 +115,8 @@ def faults_on(options: SoakOptions, index: int) -> dict[str, Any]:
     }
 
 
-FAULTS_OFF = {
-    "rate_limit_per_second": None,
-    "rate_limit_window": None,
-    "retry_after": None,
-    "fail_rate": 0.0,
-    "drop_rate": 0.0,
-    "latency_ms": 0.0,
-    "latency_jitter_ms": 0.0,
-}
+# The same fields at SandboxSettings' defaults: every fault off.
+FAULTS_OFF = {name: getattr(SandboxSettings(), name) for name in faults_on(SoakOptions(), 0)}
 
 
 def switch(settings: SandboxSettings, faults: dict[str, Any]) -> None:
@@ -300,7 +294,8 @@ def step_failure(result: dict[str, Any]) -> str:
         words += f"HTTP {error.get('status')} {error.get('message')} (trackingId {error.get('trackingId')})"
     else:
         words += str(result.get("reason"))
-    return words
+    job_errors = (result.get("job") or {}).get("errors") or []
+    return words + "".join(f"; {job_error}" for job_error in job_errors)
 
 
 # --- killing an apply at a PUT ---------------------------------------------------------------------------
@@ -323,7 +318,8 @@ class KillPoint:
             return
         self.puts_seen += 1
         if self.puts_seen >= self.at_put:
-            os.kill(self.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):  # it ended meanwhile
+                os.kill(self.pid, signal.SIGKILL)
             self.pid, self.fired = None, True
 
 
@@ -441,6 +437,10 @@ class _RunRunner:
         self.env = cli_env(server.base_url)
         self.common = ["--format", "json", "--concurrency", str(options.concurrency)]
 
+    def named(self, endpoints: Iterable[Endpoint], scenario: Scenario) -> str:
+        names = {entry.location_id: entry.name for entry in scenario.entries}
+        return ", ".join(f"{names.get(location, location)} {kind}" for location, kind in sorted(endpoints))
+
     def result(self, scenario: Scenario, applies: list[Apply], kill: Kill | None = None) -> RunResult:
         result = RunResult(
             index=self.index,
@@ -454,19 +454,19 @@ class _RunRunner:
         for apply in applies:
             if apply.traffic.other_errors:
                 result.problems.append(f"{apply.traffic.other_errors} requests answered another 4xx/5xx")
-        self.check_convergence(result)
+        self.check_convergence(result, scenario)
         return result
 
-    def check_convergence(self, result: RunResult) -> None:
+    def check_convergence(self, result: RunResult, scenario: Scenario) -> None:
         """Faults off: does a plan afterwards show no change? Sets `remaining`, notes a divergence."""
         check = self.plan("--detailed-exitcode")
         steps = plan_steps(check)
         if check.returncode in (0, 2) and steps is not None:
             result.remaining = len(steps)
             if steps:
-                where = ", ".join(f"{location} {kind}" for location, kind in sorted(steps)[:5])
+                where = self.named(steps, scenario)
                 result.problems.append(
-                    f"divergent: the plan afterwards still shows {len(steps)} steps ({where})"
+                    f"divergent: the plan afterwards still shows {len(steps)} steps: {where}"
                 )
         else:
             result.problems.append(
@@ -487,23 +487,31 @@ class _RunRunner:
         return self.result(scenario, [self.apply()])
 
     def kill_run(self, scenario: Scenario) -> RunResult:
-        first_plan = plan_steps(self.plan()) or set()
+        first = self.plan()
+        first_plan = plan_steps(first) or set()
         problems = []
-        if first_plan != scenario.drifted_endpoints:
+        if plan_steps(first) is None:
+            problems.append(f"the first plan failed (exit {first.returncode}): {first.last_words()}")
+        elif first_plan != scenario.drifted_endpoints:
             problems.append(
                 f"the first plan has {len(first_plan)} steps for {len(scenario.drifted_endpoints)} "
                 "drifted endpoints"
             )
         at_put = random.Random(self.options.seed + self.index).randint(1, max(1, len(first_plan)))
         killed, was_killed = self.killed_apply(at_put)
-        still_needed = plan_steps(self.plan())
+        before = self.plan()
+        still_needed = plan_steps(before)
         if still_needed is None:
-            problems.append("the plan before the re-run failed")
+            problems.append(
+                f"the plan before the re-run failed (exit {before.returncode}): {before.last_words()}"
+            )
         rerun = self.apply()
         kill = Kill(at_put, was_killed, first_plan, still_needed or set(), rerun.traffic.puts)
         result = self.result(scenario, [killed, rerun], kill)
-        for location, kind in sorted(kill.unneeded):
-            result.problems.append(f"the re-run PUT {kind} of {location}, which no plan called for")
+        if kill.unneeded:
+            result.problems.append(
+                f"the re-run PUT what a plan did not call for: {self.named(kill.unneeded, scenario)}"
+            )
         result.problems[:0] = problems
         return result
 
@@ -558,7 +566,7 @@ def run_table(results: Sequence[RunResult], kill: bool) -> Table:
         header += ["kill at PUT", "killed", "still needed", "re-run PUTs", "unneeded"]
     header += ["applied", "failed", "skipped", "requests", "429s"]
     header += [f"retried {reason}" for reason in REASONS]
-    header += ["wall", "converged"]
+    header += ["apply wall", "converged"]
     table = Table(
         "Runs (a row per run, then the total; retried: answers of that kind after which the same request "
         "was sent again)",

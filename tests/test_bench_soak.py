@@ -148,8 +148,8 @@ def test_a_run_that_does_not_converge_is_reported_divergent(capsys: pytest.Captu
     assert (result.converged, result.remaining) == (False, 1)
     assert verdicts == Verdicts(failed_steps=1, divergent=1, unneeded=None) and not verdicts.met
     failure, divergence = result.problems
-    assert "details" in failure and "FAILED" in failure
-    assert divergence.startswith("divergent: the plan afterwards still shows 1 steps")
+    assert "details" in failure and "FAILED" in failure and "trackingId" in failure
+    assert divergence.startswith("divergent: the plan afterwards still shows 1 steps: Site-")
     printed = capsys.readouterr().out
     assert "0 divergent final states" in printed and "1 of 1 runs" in printed and "target missed" in printed
 
