@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import json
 import os
 import random
@@ -778,25 +779,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def options_of(args: argparse.Namespace) -> SoakOptions:
-    return SoakOptions(
-        runs=args.runs,
-        locations=args.locations,
-        seed=args.seed,
-        concurrency=args.concurrency,
-        fail_rate=args.fail_rate,
-        drop_rate=args.drop_rate,
-        latency_ms=args.latency_ms,
-        jitter_ms=args.jitter_ms,
-        rate_limit=args.rate_limit,
-        rate_window=args.rate_window,
-        malformed_retry_after=args.malformed_retry_after,
-        prefix_drift=args.prefix_drift,
-        prefix_conflicts=args.prefix_conflicts,
-        failing_jobs=args.failing_jobs,
-        job_seconds=args.job_seconds,
-        kill=args.kill,
-        timeout=args.timeout,
-    )
+    """The options' destinations are SoakOptions' field names."""
+    return SoakOptions(**{f.name: getattr(args, f.name) for f in dataclasses.fields(SoakOptions)})
 
 
 def main(argv: Sequence[str] | None = None) -> int:

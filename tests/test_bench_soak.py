@@ -44,18 +44,15 @@ QUIET = SoakOptions(
     job_seconds=0.1,
     timeout=120.0,
 )
-MILD = SoakOptions(
+MILD = dataclasses.replace(
+    QUIET,
     runs=2,
     locations=6,
     fail_rate=0.05,
     drop_rate=0.02,
-    latency_ms=0.0,
-    jitter_ms=0.0,
     rate_window=RateWindow(15, 1.0),  # the CLI sends more than that in its first second: 429s
     prefix_drift=1,
     prefix_conflicts=1,
-    job_seconds=0.1,
-    timeout=120.0,
 )
 
 
