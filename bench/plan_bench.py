@@ -47,6 +47,9 @@ from reconciler.sandbox import RecordedRequest, SandboxOrg, SandboxSettings  # n
 from reconciler.sandbox.settings import RateWindow  # noqa: E402
 
 LATENCY_SLACK = 1.25  # the targets: within 1.25x the bound
+# Under a rate limit the request count is the bound: the pace must come close to it, throttled rarely.
+RATE_SLACK = 1.10
+MAX_429_SHARE = 0.1
 CPU_MS_PER_LOCATION = 2.0
 SCALE_LOCATIONS = 5000  # the CPU and memory targets are set at this size, with no latency or rate limit
 PEAK_MB = 300.0
@@ -400,12 +403,15 @@ def plan_tables(
             verdict(wall <= limit),
         )
     if rate_bound is not None:
-        limit = LATENCY_SLACK * rate_bound
+        limit = RATE_SLACK * rate_bound
         failures = failed + (plan.figures.returncode != 0)
+        per_request = throttled / max(1, counts.total)
         targets.add(
-            f"plan within {LATENCY_SLACK}x the rate bound (<= {seconds(limit)}), zero failures",
-            f"{seconds(wall)} = {ratio(wall, rate_bound)}, {failures} failures, {throttled} 429s",
-            verdict(wall <= limit and failures == 0),
+            f"plan within {RATE_SLACK}x the rate bound (<= {seconds(limit)}), zero failures, "
+            f"at most one 429 per {round(1 / MAX_429_SHARE)} requests",
+            f"{seconds(wall)} = {ratio(wall, rate_bound)}, {failures} failures, "
+            f"{throttled} 429s in {counts.total} requests ({per_request:.3f} per request)",
+            verdict(wall <= limit and failures == 0 and per_request <= MAX_429_SHARE),
         )
     plan_puts = counts.sent["PUT details"] + counts.sent["PUT PSTN"]
     targets.add(

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from reconciler.jobs import JobOutcome, JobPolling, wait_for_job
+from reconciler.jobs import JobOutcome, JobPolling, not_started, wait_for_job
 from reconciler.plan import Plan, Step
 from reconciler.webex.api import CallingApi, UpdateResult
 from reconciler.webex.errors import WebexError
@@ -146,13 +146,15 @@ class _Runner:
             return await self.details(step, answer)
 
     async def details(self, step: Step, answer: UpdateResult) -> StepResult:
-        if answer.failure_reason and not answer.batch_job_id:
-            return StepResult(
-                step, "failed", reason=f"routing-prefix job not started: {answer.failure_reason}"
-            )
+        if answer.status == 206 or (answer.failure_reason and not answer.batch_job_id):
+            why = answer.failure_reason or f"HTTP {answer.status} without a reason"
+            prefix = next((c for c in step.changes if c.field == "routingPrefix"), None)
+            if prefix is None:  # not a prefix change: the answer says only that not all was done
+                return StepResult(step, "failed", reason=f"HTTP {answer.status}: {why}")
+            return StepResult(step, "failed", reason=not_started(why, prefix.before, prefix.after))
         if not answer.batch_job_id:
             return StepResult(step, "applied")
         job = await wait_for_job(self.api, answer.batch_job_id, self.polling, self.location_names)
         outcome: Outcome = "applied" if job.succeeded else "failed"
-        reason = None if job.succeeded else f"routing-prefix job ended {job.status} ({job.exit_code})"
+        reason = None if job.succeeded else job.failure()
         return StepResult(step, outcome, reason=reason, batch_job_id=answer.batch_job_id, job=job)

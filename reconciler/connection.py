@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from reconciler.webex.security import base_url_problem
 SANDBOX_STATE_FILE = ".wxc-sandbox.json"
 SANDBOX_BASE_URL = "http://127.0.0.1/v1"  # in-process: requests never leave this process
 SANDBOX_TOKEN = "sandbox"  # the sandbox accepts any token; never a real one
+ONE_TOKEN = "it must hold the token alone, on one line"
 
 
 @dataclass(frozen=True)
@@ -56,9 +58,12 @@ class Connection:
         transport: httpx.AsyncBaseTransport | None = None
         if self.sandbox_state is not None:
             # Imported here: the simulator is a separate package the real client never needs.
-            from reconciler.sandbox import SandboxOrg, create_app
+            from reconciler.sandbox import SandboxOrg, StateFileError, create_app
 
-            org = SandboxOrg.load(self.sandbox_state)
+            try:  # once here, so that a corrupt state file is a usage error before the first request
+                org = SandboxOrg.load(self.sandbox_state)
+            except StateFileError as exc:
+                raise ConfigError(str(exc)) from None
             transport = httpx.ASGITransport(app=create_app(org, state_path=self.sandbox_state))
         return WebexClient(
             self.base_url,
@@ -101,19 +106,48 @@ def _base_url(base_url: str) -> str:
 
 
 def read_token(token_file: Path | None = None, environ: Mapping[str, str] = os.environ) -> str:
-    """The access token: from `token_file` when given, else $WEBEX_ACCESS_TOKEN; ConfigError if none."""
+    """The access token: from `token_file` when given, else $WEBEX_ACCESS_TOKEN; ConfigError if none.
+
+    Whitespace around it (a file's last newline) is dropped, a UTF-8 byte order mark too; what is left
+    must be one header-safe word (see `token_problem`), checked here rather than by the HTTP library,
+    whose refusal is a traceback that may quote the header.
+    """
     if token_file is not None:
+        where = f"the token file {token_file}"
         try:
-            token = token_file.read_text(encoding="utf-8").strip()
+            raw = token_file.read_bytes()
         except OSError as exc:
-            raise ConfigError(f"cannot read the token file {token_file}: {exc.strerror}") from None
+            raise ConfigError(f"cannot read {where}: {exc.strerror}") from None
+        token = raw.removeprefix(codecs.BOM_UTF8).decode("utf-8", errors="replace").strip()
         if not token:
-            raise ConfigError(f"the token file {token_file} is empty")
-        return token
-    token = environ.get("WEBEX_ACCESS_TOKEN", "").strip()
-    if not token:
-        raise ConfigError(
-            "no access token: set WEBEX_ACCESS_TOKEN or pass --token-file FILE "
-            "(or use --sandbox to try the built-in sandbox org)"
-        )
+            raise ConfigError(f"{where} is empty")
+    else:
+        where = "WEBEX_ACCESS_TOKEN"
+        token = environ.get("WEBEX_ACCESS_TOKEN", "").strip()
+        if not token:
+            raise ConfigError(
+                "no access token: set WEBEX_ACCESS_TOKEN or pass --token-file FILE "
+                "(or use --sandbox to try the built-in sandbox org)"
+            )
+    problem = token_problem(token)
+    if problem is not None:
+        # Never the token nor any part of it: only what kind of character is wrong.
+        raise ConfigError(f"{where} holds {problem}, which an access token cannot have; {ONE_TOKEN}")
     return token
+
+
+def token_problem(token: str) -> str | None:
+    """What keeps `token` from being sent as `Authorization: Bearer <token>`, or None.
+
+    A bearer token is one word of visible ASCII (RFC 6750's b64token is narrower still); a line break
+    would end the header, a non-ASCII character cannot be sent in it, and a space means two words.
+    """
+    if all("!" <= char <= "~" for char in token):
+        return None
+    if "\n" in token or "\r" in token:
+        return "a line break"
+    if any(not char.isascii() for char in token):
+        return "a non-ASCII character"
+    if any(char in " \t" for char in token):
+        return "a space or tab"
+    return "a control character"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.desired.model import DesiredPstn
+from reconciler.shape import Node
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,10 @@ class FieldChange:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> FieldChange:
-        return cls(str(data["field"]), data.get("before"), data.get("after"))
+    def from_dict(cls, data: Any, where: str = "change") -> FieldChange:
+        """A change as `to_dict` writes it; ShapeError naming the field when it is not one."""
+        node = Node(data, where)
+        return cls(node["field"].text(), node.get("before").value, node.get("after").value)
 
 
 def diff_details(desired: Mapping[str, Any], current: Mapping[str, Any]) -> tuple[FieldChange, ...]:

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 FINAL_STATUSES = ("COMPLETED", "FAILED")
-FAILED_EXIT_CODES = ("FAILED", "COMPLETED_WITH_ERRORS", "STOPPED")
+# The only exit code that means success: FAILED, STOPPED, COMPLETED_WITH_ERRORS, UNKNOWN, a code the
+# reference does not list, or none at all is a failed job.
+SUCCESS_EXIT_CODE = "COMPLETED"
 TIMED_OUT = "TIMED_OUT"
 
 
@@ -67,7 +69,17 @@ class JobOutcome:
 
     @property
     def succeeded(self) -> bool:
-        return self.status == "COMPLETED" and self.exit_code not in FAILED_EXIT_CODES
+        return self.status == "COMPLETED" and self.exit_code == SUCCESS_EXIT_CODE
+
+    def failure(self) -> str:
+        """Why the job counts as failed, naming its status and exit code."""
+        if self.status == TIMED_OUT:
+            return f"routing-prefix job {self.job_id} had not ended when the wait ran out ({TIMED_OUT})"
+        code = f"exit code {self.exit_code}" if self.exit_code else "no exit code"
+        return (
+            f"routing-prefix job {self.job_id} ended {self.status} with {code} "
+            f"(only exit code {SUCCESS_EXIT_CODE} is success)"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +88,21 @@ class JobOutcome:
             "exitCode": self.exit_code,
             "errors": list(self.errors),
         }
+
+
+def not_started(failure_reason: str, old_prefix: Any, new_prefix: Any) -> str:
+    """A 206 in plain words: what the API said, the state it leaves the org in, and what to do.
+
+    The location PUT answered 206 has saved the new prefix (GET shows it at once) but started no
+    org-wide job, so a plan made now sees nothing left to change there.
+    """
+    old = f'the old prefix "{old_prefix}"' if old_prefix else "no prefix"
+    return (
+        f'routing-prefix job not started: {failure_reason}. The new routing prefix "{new_prefix}" is saved, '
+        f"but the org-wide job that moves existing numbers to it did not start, so they still route with "
+        f"{old}. Start the routing-prefix update for this location in Control Hub: another apply will "
+        "not send the prefix again, because the location already shows it"
+    )
 
 
 async def wait_for_job(

@@ -2,7 +2,8 @@
 
 Offline validation always comes first, so bad input costs no request; the plan is complete (every
 org-side rule checked for every location) and judged safe before the first PUT; a saved plan is
-checked against the org it will change before any PUT.
+applied only when a fresh plan of the desired state has exactly its steps, and then it is the fresh
+plan that is sent.
 """
 
 from __future__ import annotations
@@ -11,15 +12,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler import __version__, planfile, safety
+from reconciler import __version__, planfile, safety, verify
 from reconciler.apply import ApplyReport, StepCallback, apply_plan
 from reconciler.connection import Connection
 from reconciler.desired import load_desired
-from reconciler.desired.loader import expand_paths
-from reconciler.desired.model import DesiredState, InvalidInput
+from reconciler.desired.model import DesiredState
 from reconciler.jobs import JobPolling
 from reconciler.plan import Plan, make_plan
-from reconciler.state import ProgressCallback, fetch_current, read_endpoints
+from reconciler.state import ProgressCallback, fetch_current
 from reconciler.webex.api import CallingApi
 from reconciler.webex.client import WebexClient
 
@@ -75,28 +75,28 @@ async def apply(
 
 
 async def apply_saved(
-    plan_file: Path, paths: Paths, connection: Connection, concurrency: int, options: ApplyOptions
+    plan_file: Path,
+    paths: Paths,
+    connection: Connection,
+    concurrency: int,
+    options: ApplyOptions,
+    on_location: ProgressCallback | None = None,
 ) -> ApplyReport:
-    """Apply exactly a saved plan's steps, or StalePlan saying what changed since it was made."""
+    """Plan `paths` afresh and apply that plan only when its steps are exactly the saved plan's, so that
+    nothing a (perhaps forged) file says is ever sent; StalePlan naming every difference otherwise."""
     source = str(plan_file)
-    try:
-        saved = planfile.from_json(plan_file.read_text(encoding="utf-8"), source)
-    except OSError as exc:
-        raise planfile.PlanFileError(f"{source}: cannot read the saved plan: {exc.strerror}") from None
+    saved = planfile.read(plan_file)
     reasons = planfile.check_target(saved, connection.target, source)
-    if paths:
-        files, errors = expand_paths(paths)
-        if errors:
-            raise InvalidInput(errors)
-        reasons += planfile.check_desired(saved, files, source)
+    desired = load_desired(paths)
+    reasons += planfile.check_desired(saved, desired.files, source)
     if reasons:
         raise planfile.StalePlan(reasons)
     async with connection.client(concurrency) as client:
         api = CallingApi(client)
-        reasons = planfile.check_current(saved.plan, await read_endpoints(api, saved.plan.steps))
-        if reasons:
-            raise planfile.StalePlan(reasons)
-        return await _execute(api, saved.plan, options)
+        current = await fetch_current(api, desired, on_location)
+        fresh = make_plan(desired, current)
+        verify.check(saved, fresh, current, source)
+        return await _execute(api, fresh, options)
 
 
 async def export(connection: Connection, concurrency: int, names: Sequence[str] = ()) -> str:

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast, get_args
 
 from reconciler.desired.model import DesiredLocation, DesiredState, InputError, InvalidInput
 from reconciler.diff import FieldChange, diff_details, diff_pstn, project
 from reconciler.resolve import check_against_org, pstn_body
+from reconciler.shape import Node
 from reconciler.state import CurrentState, LocationState
 from reconciler.webex.api import details_path, pstn_connection_path
 
 FORMAT_VERSION = 1
 StepKind = Literal["pstn", "details"]
+STEP_KINDS: tuple[StepKind, ...] = get_args(StepKind)
 # The live PSTN connection fields a PSTN step is computed from (see Step.basis).
 PSTN_BASIS_KEYS = ("pstnConnectionType", "routeType", "routeId", "id")
 
@@ -59,17 +61,22 @@ class Step:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Step:
-        kind: StepKind = "pstn" if data["kind"] == "pstn" else "details"
+    def from_dict(cls, data: Any, where: str = "step") -> Step:
+        """A step as `to_dict` writes it; ShapeError naming the field when it is not one. A kind this
+        version does not know is refused, never read as another kind."""
+        node = Node(data, where)
+        kind = cast(StepKind, node["kind"].choice(STEP_KINDS))
         return cls(
-            location=str(data["location"]),
-            location_id=str(data["locationId"]),
+            location=node["location"].text(),
+            location_id=node["locationId"].text(),
             kind=kind,
-            method=str(data["method"]),
-            path=str(data["path"]),
-            body=dict(data["body"]),
-            changes=tuple(FieldChange.from_dict(c) for c in data.get("changes", ())),
-            basis=dict(data.get("basis") or {}),
+            method=node["method"].text(),
+            path=node["path"].text(),
+            body=dict(node["body"].object()),
+            changes=tuple(
+                FieldChange.from_dict(c.value, c.where) for c in node["changes"].items(non_empty=True)
+            ),
+            basis=dict(node["basis"].object()),
         )
 
 
@@ -100,10 +107,13 @@ class Plan:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Plan:
+    def from_dict(cls, data: Any, where: str = "plan") -> Plan:
+        """A plan as `to_dict` writes it; ShapeError naming the field when it is not one."""
+        node = Node(data, where)
+        unchanged = node.get("unchanged")
         return cls(
-            steps=tuple(Step.from_dict(s) for s in data.get("steps", ())),
-            unchanged=tuple(str(n) for n in data.get("unchanged", ())),
+            steps=tuple(Step.from_dict(s.value, s.where) for s in node["steps"].items()),
+            unchanged=() if unchanged.value is None else tuple(n.text() for n in unchanged.items()),
         )
 
 

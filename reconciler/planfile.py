@@ -2,8 +2,11 @@
 that no longer fits (another org or base URL, another format version, other desired-state files).
 
 A saved plan holds the steps with, for each, the live values it was computed from (`Step.basis`) and
-their fingerprint, so `apply --plan` can re-read exactly those endpoints and say what changed. It never
-holds the token.
+their fingerprint, and the digests of the desired-state files. It never holds the token. Whoever can
+write the file can forge all of it, so nothing in it is ever sent: `apply --plan` plans afresh and
+applies only when the fresh steps equal the saved ones (`verify`); what is recorded here serves to say,
+in plain words, why a plan no longer fits. Reading it is strict and bounded: anything that is not
+exactly a saved plan is a PlanFileError naming the file, never a crash.
 """
 
 from __future__ import annotations
@@ -16,12 +19,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from reconciler.diff import changed_since
+from reconciler.desired.display import printable
 from reconciler.plan import Plan, Step
-from reconciler.render.text import STEP_TITLES, show_value
+from reconciler.shape import Node, ShapeError, check_plain
 
 KIND = "wxc-reconcile-plan"
 FILE_FORMAT_VERSION = 1
+# Far more than a plan for the largest org (a few hundred bytes per step), far less than what would
+# exhaust memory when parsed: no more of a file is read.
+MAX_FILE_BYTES = 64 * 2**20
+# A saved plan nests seven levels at most (the file, plan, steps, a step, changes, a change, a value).
+MAX_DEPTH = 16
 
 
 class PlanFileError(Exception):
@@ -31,8 +39,9 @@ class PlanFileError(Exception):
 class StalePlan(Exception):
     """The saved plan no longer fits the org or the desired state; every reason is listed."""
 
-    def __init__(self, reasons: Sequence[str]) -> None:
+    def __init__(self, reasons: Sequence[str], headline: str = "The saved plan is stale") -> None:
         self.reasons = list(reasons)
+        self.headline = headline
         super().__init__("\n".join(self.reasons))
 
 
@@ -53,10 +62,14 @@ class SavedPlan:
     created_at: str
 
 
+def canonical(value: Any) -> str:
+    """One spelling of a JSON value: sorted keys, no spaces; `1`, `1.0`, `true` and `"1"` all differ."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def fingerprint(values: Mapping[str, Any]) -> str:
-    """A stable digest of a step's basis: canonical JSON, sorted keys."""
-    canonical = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+    """A stable digest of a step's basis: its canonical JSON."""
+    return "sha256:" + hashlib.sha256(canonical(values).encode()).hexdigest()
 
 
 def file_digests(files: Iterable[str]) -> dict[str, str]:
@@ -100,46 +113,85 @@ def _state_entry(step: Step) -> dict[str, Any]:
     }
 
 
+def read(path: Path) -> SavedPlan:
+    """Read a saved plan from a file the user named: bounded in size, checked in every part."""
+    source = str(path)
+    try:
+        with path.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise PlanFileError(f"{source}: cannot read the saved plan: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise PlanFileError(f"{source}: not a saved plan (larger than {MAX_FILE_BYTES // 2**20} MiB)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PlanFileError(f"{source}: not a saved plan (not UTF-8 at byte {exc.start})") from None
+    return from_json(text, source)
+
+
 def from_json(text: str, source: str) -> SavedPlan:
     """Read a saved plan; PlanFileError when it isn't one, StalePlan when its format is another one."""
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_no_duplicates)
+    except RecursionError:
+        raise PlanFileError(f"{source}: not a saved plan (nested too deeply)") from None
     except ValueError as exc:
         raise PlanFileError(f"{source}: not a saved plan (not JSON: {exc})") from None
     if not isinstance(document, dict) or document.get("kind") != KIND:
         raise PlanFileError(f"{source}: not a saved plan (write one with `wxc-reconcile plan --out FILE`)")
-    version = document.get("formatVersion")
+    try:
+        check_plain(document, MAX_DEPTH)
+        root = Node(document)
+        _check_version(root, source)
+        saved = _parse(root)
+        _check_untouched(root, saved.plan, source)
+    except ShapeError as exc:
+        raise PlanFileError(f"{source}: damaged saved plan: {exc}") from None
+    return saved
+
+
+def _check_version(document: Node, source: str) -> None:
+    version = document["formatVersion"].integer()
     if version != FILE_FORMAT_VERSION:
-        writer = f"wxc-reconcile {document.get('toolVersion')}"
+        writer = f"wxc-reconcile {printable(str(document.get('toolVersion').value))}"
         raise StalePlan(
             [
                 f"{source} has plan format {version} (written by {writer}); "
                 f"this wxc-reconcile reads format {FILE_FORMAT_VERSION}: plan again"
             ]
         )
-    try:
-        saved = _parse(document)
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise PlanFileError(f"{source}: damaged saved plan ({type(exc).__name__}: {exc})") from None
-    _check_untouched(document, saved.plan, source)
-    return saved
 
 
-def _parse(document: Mapping[str, Any]) -> SavedPlan:
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    members: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in members:
+            # ASCII: the text is not checked yet, and may hold what no terminal should get
+            raise ValueError(f"the key {json.dumps(key[:60])} appears twice in one object")
+        members[key] = value
+    return members
+
+
+def _parse(document: Node) -> SavedPlan:
     target = document["target"]
-    files = {str(f["path"]): str(f["sha256"]) for f in document["desired"]["files"]}
+    files = document["desired"]["files"].items()
     return SavedPlan(
-        plan=Plan.from_dict(document["plan"]),
-        target=Target(str(target["baseUrl"]), target.get("orgId")),
-        desired_files=files,
-        tool_version=str(document.get("toolVersion")),
-        created_at=str(document.get("createdAt")),
+        plan=Plan.from_dict(document["plan"].value, "plan"),
+        target=Target(target["baseUrl"].text(), target.get("orgId").optional_text()),
+        desired_files={f["path"].text(): f["sha256"].text() for f in files},
+        tool_version=document.get("toolVersion").optional_text() or "unknown",
+        created_at=document.get("createdAt").optional_text() or "unknown",
     )
 
 
-def _check_untouched(document: Mapping[str, Any], plan: Plan, source: str) -> None:
+def _check_untouched(document: Node, plan: Plan, source: str) -> None:
     """The recorded fingerprints must match the steps: a hand-edited plan is not the plan reviewed."""
-    recorded = [entry.get("fingerprint") for entry in document.get("currentState") or ()]
+    recorded = [entry["fingerprint"].text() for entry in document["currentState"].items()]
     if recorded != [fingerprint(step.basis) for step in plan.steps]:
         raise PlanFileError(f"{source}: the steps do not match their recorded fingerprints (edited by hand?)")
 
@@ -167,19 +219,3 @@ def check_desired(saved: SavedPlan, files: Sequence[str], source: str) -> list[s
     parts = [f"changed or new: {', '.join(changed)}"] if changed else []
     parts += [f"no longer given as planned: {', '.join(gone)}"] if gone else []
     return [f"the desired-state files differ from the ones {source} was made from ({'; '.join(parts)})"]
-
-
-def check_current(plan: Plan, now: Sequence[Mapping[str, Any] | None]) -> list[str]:
-    """What changed in the org since the plan was made, for each step's endpoint (`now` in step order)."""
-    reasons: list[str] = []
-    for step, live in zip(plan.steps, now, strict=True):
-        where = f"{step.location} {STEP_TITLES[step.kind]}"
-        if live is None:
-            reasons.append(f"{where}: the location no longer exists (404)")
-            continue
-        for change in changed_since(step.basis, live):
-            reasons.append(
-                f"{where}: {change.field} was {show_value(change.before)} when planned, "
-                f"is {show_value(change.after)} now"
-            )
-    return reasons

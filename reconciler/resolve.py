@@ -57,45 +57,78 @@ def pstn_body(
     desired: DesiredLocation, pstn: DesiredPstn, state: LocationState, current: CurrentState
 ) -> dict[str, Any] | InputError:
     """The body of the PSTN PUT that gives `desired` the connection `pstn`, or why it cannot be built."""
-    options = state.options or ()
     if pstn.type == "LOCAL_GATEWAY":
-        body: dict[str, Any] = {}
-        # The org may offer a local-gateway connection option; when it does, name it as the connection.
-        lgw = next((o for o in options if o.connection_type == "LOCAL_GATEWAY"), None)
-        if lgw is not None:
-            body["id"] = lgw.id
+        # The route alone, as clients tested against live orgs send it: the reference requires only
+        # these two for a local gateway, and no connection option has to be found for it.
         if pstn.trunk is not None:
-            body["premiseRouteType"] = "TRUNK"
-            body["premiseRouteId"] = _id_of(pstn.trunk, current.trunks)
-        else:
-            body["premiseRouteType"] = "ROUTE_GROUP"
-            body["premiseRouteId"] = _id_of(pstn.route_group, current.route_groups)
-        return body
-    option = _find_option(desired, pstn, options)
+            return {"premiseRouteType": "TRUNK", "premiseRouteId": _id_of(pstn.trunk, current.trunks)}
+        return {
+            "premiseRouteType": "ROUTE_GROUP",
+            "premiseRouteId": _id_of(pstn.route_group, current.route_groups),
+        }
+    option = _find_option(desired, pstn, state.options or (), option_types(current))
     if isinstance(option, InputError):
         return option
     return {"id": option.id}
 
 
+# The name Webex gives a location's local-gateway connection option (the documented answers of Retrieve
+# PSTN Connection and its Options); options carry no type, so this is one of the few signs of it.
+PREMISES_OPTION_NAME = "Premises-based PSTN"
+_CCP = (None, "NON_INTEGRATED_CCP")  # a type that may be set as a cloud provider (None: not known)
+
+
+def option_types(current: CurrentState) -> dict[str, str]:
+    """What the org has told of its connection options' types: each PSTN answer read names the type of
+    the option it uses (`id`, `pstnConnectionType`)."""
+    types: dict[str, str] = {}
+    for state in current.locations.values():
+        connection = state.pstn or {}
+        option_id, kind = connection.get("id"), connection.get("pstnConnectionType")
+        if isinstance(option_id, str) and isinstance(kind, str):
+            types[option_id] = kind
+    return types
+
+
+def _type_of(option: ConnectionOption, learned: Mapping[str, str]) -> str | None:
+    """The option's type when anything says it: the option itself (when the API sends it, which the
+    documented answer does not), a PSTN answer that uses it, or the local-gateway option's name."""
+    if option.connection_type is not None:
+        return option.connection_type
+    if option.id in learned:
+        return learned[option.id]
+    return "LOCAL_GATEWAY" if option.display_name == PREMISES_OPTION_NAME else None
+
+
 def _find_option(
-    desired: DesiredLocation, pstn: DesiredPstn, options: Iterable[ConnectionOption]
+    desired: DesiredLocation,
+    pstn: DesiredPstn,
+    options: Iterable[ConnectionOption],
+    learned: Mapping[str, str],
 ) -> ConnectionOption | InputError:
     by_id = pstn.connection_id is not None
     path, wanted = ("pstn.connectionId", pstn.connection_id) if by_id else ("pstn.provider", pstn.provider)
     options = list(options)
     match = next((o for o in options if (o.id if by_id else o.display_name) == wanted), None)
     if match is None:
-        names = [o.display_name for o in options if o.connection_type in (None, "NON_INTEGRATED_CCP")]
+        names = [o.display_name for o in options if _type_of(o, learned) in _CCP]
         what = "connection option id" if by_id else "PSTN provider"
         return InputError(
             desired.position_of(path),
             f"{what} '{wanted}' is not a connection option for location '{desired.name}'; "
             f"{_listing('non-integrated CCP options offered', str(wanted), names)}",
         )
-    if match.connection_type not in (None, "NON_INTEGRATED_CCP"):
+    kind = _type_of(match, learned)
+    if kind == "LOCAL_GATEWAY":
         return InputError(
             desired.position_of(path),
-            f"'{match.display_name}' is a {match.connection_type} connection, which cannot be set "
+            f"'{match.display_name}' is the local gateway connection, not a cloud provider; "
+            "write `type: LOCAL_GATEWAY` with its `trunk` or `routeGroup`",
+        )
+    if kind not in _CCP:
+        return InputError(
+            desired.position_of(path),
+            f"'{match.display_name}' is a {kind} connection, which cannot be set "
             "through the Webex API; set it in Control Hub and leave `pstn` unmanaged",
         )
     return match

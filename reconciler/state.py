@@ -7,17 +7,20 @@ This is the only stage besides apply that does I/O. It never judges the desired 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from reconciler.desired.model import DesiredLocation, DesiredState
 from reconciler.diff import diff_pstn
-from reconciler.webex.api import CallingApi, ConnectionOption, Location, Named
-from reconciler.webex.errors import WebexError
-
-if TYPE_CHECKING:
-    from reconciler.plan import Step
+from reconciler.webex.api import (
+    CallingApi,
+    ConnectionOption,
+    Location,
+    Named,
+    lacks_route,
+    with_details_route,
+)
 
 
 @dataclass(frozen=True)
@@ -27,8 +30,10 @@ class LocationState:
     id: str
     name: str
     details: Mapping[str, Any] | None = None
+    # The PSTN connection, with a local gateway's route even when the PSTN answer lacks it (see
+    # `with_route`); `{}` when the location has none set up yet.
     pstn: Mapping[str, Any] | None = None
-    options: tuple[ConnectionOption, ...] | None = None  # only when the PSTN connection must change
+    options: tuple[ConnectionOption, ...] | None = None  # only when it must change to a cloud provider
 
 
 @dataclass(frozen=True)
@@ -96,30 +101,36 @@ async def _fetch_location(
     on_location: ProgressCallback | None,
 ) -> LocationState:
     details_call = api.get_location_details(location_id) if desired.details else _nothing()
-    pstn_call = api.get_pstn_connection(location_id) if desired.pstn else _nothing()
-    details, pstn = await asyncio.gather(details_call, pstn_call)
+    # The location comes from the calling-locations list, so a 404 here means "no PSTN set up yet".
+    pstn_call = api.get_pstn_connection(location_id, calling_enabled=True) if desired.pstn else _nothing()
+    details, answer = await asyncio.gather(details_call, pstn_call)
+    pstn = None if answer is None else await with_route(api, location_id, answer, details)
     options = None
-    if desired.pstn and pstn is not None and diff_pstn(desired.pstn, pstn, route_names):
+    # Only a cloud provider is named by a connection option; a local gateway's PUT names its route.
+    wanted = desired.pstn
+    if (
+        wanted
+        and wanted.type == "NON_INTEGRATED_CCP"
+        and pstn is not None
+        and diff_pstn(wanted, pstn, route_names)
+    ):
         options = tuple(await api.list_connection_options(location_id))
     if on_location:
         on_location(desired.name)
     return LocationState(location_id, desired.name, details, pstn, options)
 
 
+async def with_route(
+    api: CallingApi, location_id: str, connection: Mapping[str, Any], details: Mapping[str, Any] | None
+) -> Mapping[str, Any]:
+    """A local gateway's connection with its route: a PSTN answer without one (the shape before 2025)
+    takes it from the location details' `connection`, read now unless `details` already holds them."""
+    if not lacks_route(connection):
+        return connection
+    if details is None:
+        details = await api.get_location_details(location_id)
+    return with_details_route(connection, details)
+
+
 async def _nothing() -> None:
     return None
-
-
-async def read_endpoints(api: CallingApi, steps: Sequence[Step]) -> list[Mapping[str, Any] | None]:
-    """The live state of each step's endpoint now, in step order; None when the location is gone (404)."""
-    return list(await asyncio.gather(*(_read_endpoint(api, step) for step in steps)))
-
-
-async def _read_endpoint(api: CallingApi, step: Step) -> Mapping[str, Any] | None:
-    read = api.get_pstn_connection if step.kind == "pstn" else api.get_location_details
-    try:
-        return await read(step.location_id)
-    except WebexError as error:
-        if error.status == 404:
-            return None
-        raise

@@ -27,15 +27,17 @@ def wxc(
     cwd: Path | None = None,
     token: str = TOKEN,
     env: Mapping[str, str] | None = None,
+    timeout: float = 120,
 ) -> subprocess.CompletedProcess[str]:
-    """Run the CLI with a clean Webex/GitHub environment; fails the test if the token shows anywhere."""
+    """Run the CLI with a clean Webex/GitHub environment; fails the test if the token shows anywhere,
+    or if the run takes more than `timeout` seconds."""
     assert CLI, "the wxc-reconcile console script is not installed (pip install -e '.[test]')"
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("WEBEX_", "GITHUB_"))}
     environ.update({"NO_COLOR": "1", "WEBEX_ACCESS_TOKEN": token, **(env or {})})
     if base_url is not None:
         environ["WEBEX_BASE_URL"] = base_url
     result = subprocess.run(
-        [CLI, *args], capture_output=True, text=True, env=environ, cwd=cwd, timeout=120, check=False
+        [CLI, *args], capture_output=True, text=True, env=environ, cwd=cwd, timeout=timeout, check=False
     )
     assert TOKEN not in result.stdout + result.stderr
     return result

@@ -171,6 +171,29 @@ def test_job_errors_name_the_location(app: Any, clock: FakeClock) -> None:
     polling = JobPolling(sleep=clock.sleep, clock=clock)
     report = run(app, lambda api: apply_plan(FailingJobs(api), plan, polling=polling))
     (result,) = report.results
-    assert result.outcome == "failed" and result.reason == "routing-prefix job ended FAILED (FAILED)"
+    assert result.outcome == "failed"
+    assert result.reason == (
+        f"routing-prefix job {result.batch_job_id} ended FAILED with exit code FAILED "
+        "(only exit code COMPLETED is success)"
+    )
     assert result.job is not None
     assert result.job.errors == ("Denver: prefix in use (code 5600) [trackingId T1]",)
+
+
+def test_a_206_fails_the_step_saying_the_prefix_is_saved_but_no_job_moved_the_numbers(
+    app: Any, clock: FakeClock
+) -> None:
+    app.state.settings.prefix_not_triggered = 1
+    plan = planned(app, loc("Denver", routingPrefix="212"))
+    (result,) = applied(app, plan, clock).results
+    assert result.outcome == "failed" and result.job is None and result.batch_job_id is None
+    assert result.reason is not None
+    # The API's own reason first, then what the org is left with and what to do.
+    assert result.reason.startswith(
+        "routing-prefix job not started: UpdateRoutingPrefix batch job not triggered"
+    )
+    assert "OldRoutingPrefix : 100. NewRoutingPrefix: 212." in result.reason
+    assert 'The new routing prefix "212" is saved' in result.reason
+    assert 'still route with the old prefix "100"' in result.reason
+    # ... which is what the org shows: the prefix is set, so a new plan has nothing left to send.
+    assert planned(app, loc("Denver", routingPrefix="212")).steps == ()

@@ -106,7 +106,7 @@ def test_each_list_is_read_once_page_after_page(server: BenchServer, org: Sandbo
     assert counts.list_max <= {"1000", str(PAGE)}  # asks for large pages (the sandbox caps them at PAGE)
 
 
-def test_a_plan_with_drift_reads_options_only_where_pstn_drifted_and_puts_nothing(
+def test_a_plan_with_drift_reads_options_only_where_pstn_drifted_to_a_provider_and_puts_nothing(
     server: BenchServer, org: SandboxOrg, tmp_path: Path
 ) -> None:
     scenario = build_scenario(org, drift=9, seed=3, pstn_unmanaged=NO_PSTN)
@@ -115,7 +115,12 @@ def test_a_plan_with_drift_reads_options_only_where_pstn_drifted_and_puts_nothin
     assert json.loads(result.stdout)["summary"]["steps"] == len(scenario.drifted_endpoints)
     assert not [r for r in requests if r.method != "GET"]
     ids = {e.name: e.location_id for e in scenario.entries}
-    assert per_location(requests, "GET options") == Counter({ids[n]: 1 for n in scenario.drift_pstn})
+    # Only a cloud provider is named by a connection option; a local gateway's PUT names its route.
+    to_provider = {
+        e.name for e in scenario.entries if e.name in scenario.drift_pstn and e.pstn and e.pstn.provider
+    }
+    assert to_provider and to_provider != scenario.drift_pstn  # both kinds of PSTN drift are here
+    assert per_location(requests, "GET options") == Counter({ids[n]: 1 for n in to_provider})
 
 
 @pytest.mark.parametrize("drifted", [1, 7])

@@ -4,10 +4,12 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from clirun import EXAMPLE, wxc
 
 from reconciler.cli import cli
 from reconciler.cli.common import EXIT_INVALID
 from reconciler.connection import SANDBOX_TOKEN, ConfigError, Connection, resolve_connection
+from reconciler.sandbox import ServerThread
 
 TOKEN = "a-real-looking-token-0123456789"
 
@@ -135,3 +137,72 @@ def test_the_sandbox_is_plain_http_to_loopback_in_process() -> None:
     client = conn.client(concurrency=1)
     assert TOKEN not in repr(client)
     asyncio.run(client.aclose())
+
+
+# --- what a token may hold -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (f"{TOKEN}\nsecond-line-secret\n".encode(), "a line break"),
+        (f"{TOKEN}\r\nsecond-line-secret".encode(), "a line break"),
+        (f"{TOKEN}-sécret".encode(), "a non-ASCII character"),
+        (f"{TOKEN}-secr\N{NO-BREAK SPACE}et".encode(), "a non-ASCII character"),
+        (TOKEN.encode() + b"-\xff\xfe-secret", "a non-ASCII character"),  # not UTF-8 at all
+        (f"{TOKEN} secret-word".encode(), "a space or tab"),
+        (f"{TOKEN}\tsecret-word".encode(), "a space or tab"),
+        (f"{TOKEN}\x00secret".encode(), "a control character"),
+        (f"{TOKEN}\x7fsecret".encode(), "a control character"),
+    ],
+)
+def test_a_token_file_with_what_no_header_can_carry_is_refused_without_showing_it(
+    tmp_path: Path, content: bytes, problem: str
+) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_bytes(content)
+
+    with pytest.raises(ConfigError) as info:
+        resolve({}, token_file=token_file)
+
+    message = str(info.value)
+    assert message == (
+        f"the token file {token_file} holds {problem}, which an access token cannot have; "
+        "it must hold the token alone, on one line"
+    )
+    assert TOKEN not in message and "secr" not in message
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [(f"{TOKEN}\nsecret", "a line break"), (f"{TOKEN}-sécret", "a non-ASCII character")],
+)
+def test_the_token_variable_is_held_to_the_same_rule(value: str, problem: str) -> None:
+    with pytest.raises(ConfigError, match=f"^WEBEX_ACCESS_TOKEN holds {problem}, which") as info:
+        resolve({"WEBEX_ACCESS_TOKEN": value})
+    assert TOKEN not in str(info.value)
+
+
+def test_a_byte_order_mark_and_surrounding_whitespace_are_not_part_of_the_token(tmp_path: Path) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_bytes(b"\xef\xbb\xbf  " + TOKEN.encode() + b"\r\n")  # as Windows Notepad saves it
+    assert resolve({}, token_file=token_file).token == TOKEN
+
+
+def test_the_installed_cli_refuses_such_a_token_with_exit_3_before_any_request(
+    tmp_path: Path, server: ServerThread
+) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_bytes(f"{TOKEN}\nline-two-secret\n".encode())
+
+    from_file = wxc("plan", str(EXAMPLE), "--token-file", str(token_file), base_url=server.base_url)
+    from_env = wxc("plan", str(EXAMPLE), base_url=server.base_url, token=f"{TOKEN}-sécret")
+
+    assert (from_file.returncode, from_env.returncode) == (EXIT_INVALID, EXIT_INVALID)
+    assert f"error: the token file {token_file} holds a line break" in from_file.stderr
+    assert "error: WEBEX_ACCESS_TOKEN holds a non-ASCII character" in from_env.stderr
+    for result in (from_file, from_env):
+        output = result.stdout + result.stderr
+        assert "Traceback" not in output
+        assert TOKEN not in output and "secret" not in output and "sécret" not in output
+    assert server.requests == []

@@ -1,7 +1,8 @@
-"""Where our client disagrees with Webex's documented examples: each a strict xfail that names the gap.
+"""Where our client disagrees, or disagreed, with Webex's documented examples.
 
-Every test below asserts what the documented examples imply; `xfail(strict=True)` keeps the suite green
-while the gap is open and turns red (XPASS) the day it is closed, so the marker gets removed then.
+Every test below asserts what the documented examples imply. An open gap is a strict xfail that names
+it: `xfail(strict=True)` keeps the suite green while the gap is open and turns red (XPASS) the day it is
+closed, so the marker gets removed then; a closed gap stays here as an ordinary test, so it cannot reopen.
 What the simulator gets wrong is in test_contract_sandbox.py.
 """
 
@@ -36,10 +37,6 @@ ONE_DIGIT_RULE = (
     "desired/fields.py OUTSIDE_DIAL_DIGIT and the schema allow one digit only, but the documented examples "
     "send outsideDialDigit '12' (Update Location request) and show '12' and '1258' (Get/List answers)"
 )
-PREFIX_RULE = (
-    "desired/fields.py ROUTING_PREFIX and the schema require 2 to 7 digits, but the documented Get/List "
-    "answers show routingPrefix '2' and '3' (the contract notes one admin-guide version says 1 to 7)"
-)
 
 
 @pytest.mark.parametrize(
@@ -55,17 +52,11 @@ PREFIX_RULE = (
             "1258",
             marks=pytest.mark.xfail(strict=True, raises=InvalidInput, reason=ONE_DIGIT_RULE),
         ),
-        pytest.param(
-            "routingPrefix",
-            "2",
-            marks=pytest.mark.xfail(strict=True, raises=InvalidInput, reason=PREFIX_RULE),
-        ),
-        pytest.param(
-            "routingPrefix",
-            "3",
-            marks=pytest.mark.xfail(strict=True, raises=InvalidInput, reason=PREFIX_RULE),
-        ),
-        ("routingPrefix", "212"),  # the documented PUT value: accepted (guards the test itself)
+        # The documented Get/List answers show one-digit prefixes, and the current admin guide allows
+        # 1 to 7 digits: closed gaps, kept as ordinary tests.
+        ("routingPrefix", "2"),
+        ("routingPrefix", "3"),
+        ("routingPrefix", "212"),  # the documented PUT value
     ],
 )
 def test_documented_values_are_valid_in_a_desired_state_file(tmp_path: Path, field: str, value: str) -> None:
@@ -75,17 +66,11 @@ def test_documented_values_are_valid_in_a_desired_state_file(tmp_path: Path, fie
     assert location.details[field] == value
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "the documented connectionOptions items carry no pstnConnectionType; resolve._find_option takes a "
-        "missing type for NON_INTEGRATED_CCP, so the documented local-gateway option 'Premises-based PSTN' "
-        "(the id the Setup PSTN example sends with premiseRouteType TRUNK, and which Retrieve PSTN "
-        "Connection reports as LOCAL_GATEWAY) is accepted and PUT as a non-integrated CCP provider"
-    ),
-)
 def test_a_local_gateway_option_is_not_taken_as_a_ccp_provider() -> None:
+    """A closed gap: the documented connectionOptions items carry no pstnConnectionType, and the resolver
+    once took a missing type for NON_INTEGRATED_CCP, so the documented local-gateway option
+    'Premises-based PSTN' (the id the Setup PSTN example sends with premiseRouteType TRUNK, and which
+    Retrieve PSTN Connection reports as LOCAL_GATEWAY) was accepted and PUT as a cloud provider."""
     with REPLAY.use_cassette("pstn_connection_get.yaml"):
         options = run_api(lambda api: api.list_connection_options(PSTN_LOCATION_ID))
     pstn = {
@@ -104,8 +89,10 @@ def test_a_local_gateway_option_is_not_taken_as_a_ccp_provider() -> None:
     desired = DesiredState((DesiredLocation("Denver", Position("t"), pstn=wanted),))
     try:
         the_plan = make_plan(desired, current)
-    except InvalidInput:
-        return  # refused before any PUT: what the documented answers call for
+    except InvalidInput as refused:  # refused before any PUT: what the documented answers call for
+        (error,) = refused.errors
+        assert "'Premises-based PSTN' is the local gateway connection" in error.message
+        return
     bodies = [dict(step.body) for step in the_plan.steps]
     raise AssertionError(f"planned {bodies} (the local gateway's option id {LGW_OPTION_ID[:16]}... as a CCP)")
 

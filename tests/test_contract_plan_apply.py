@@ -1,9 +1,9 @@
-"""The reconciler's own plan -> apply, replayed: the PUTs our plan sends ARE the documented example requests.
+"""The reconciler's own plan -> apply, replayed: the PUTs our plan sends are the documented example requests.
 
 One location, "Denver", whose desired state is exactly the documented examples' values; the cassette
 (plan_apply_documented_example.yaml) holds the GETs `plan` reads, the two documented PUTs and the job
-poll. Its header says which values are documented, which are ours, and why the details PUT is the
-documented body minus `connection`.
+poll. Its header says which values are documented, which are ours, why the details PUT is the
+documented body minus `connection`, and why the PSTN PUT is the documented body minus `id`.
 
 The desired state is built here rather than loaded from YAML: our offline validation refuses the
 documented outsideDialDigit "12" (see test_contract_mismatches.py), and this test is about what reaches
@@ -39,6 +39,8 @@ pytestmark = pytest.mark.contract
 CASSETTE = "plan_apply_documented_example.yaml"
 DOCUMENTED_DETAILS_BODY = request_body("location_details_put.yaml", 0)
 DOCUMENTED_PSTN_BODY = request_body("pstn_connection_put.yaml", 0)
+# A local gateway's PUT as clients tested against live orgs send it: the route, without the option's id.
+LOCAL_GATEWAY_BODY = {k: v for k, v in DOCUMENTED_PSTN_BODY.items() if k != "id"}
 HERE = Position("documented example")
 
 
@@ -65,11 +67,15 @@ def test_plan_then_apply_sends_exactly_the_documented_requests() -> None:
 
     # Every documented interaction was used, each once: no GET missing, no PUT unsent.
     assert played.all_played
-    assert played.play_count == len(played.data) == 10
+    assert played.play_count == len(played.data) == 9
 
     pstn_step, details_step = the_plan.steps
     assert (pstn_step.kind, pstn_step.path) == ("pstn", f"/telephony/pstn/locations/{LOCATION_ID}/connection")
-    assert dict(pstn_step.body) == DOCUMENTED_PSTN_BODY
+    assert (
+        dict(pstn_step.body)
+        == LOCAL_GATEWAY_BODY
+        == {"premiseRouteType": "TRUNK", "premiseRouteId": PSTN_TRUNK_ID}
+    )
     assert (details_step.kind, details_step.path) == ("details", f"/telephony/config/locations/{LOCATION_ID}")
     assert dict(details_step.body) == {k: v for k, v in DOCUMENTED_DETAILS_BODY.items() if k != "connection"}
     assert "connection" in DOCUMENTED_DETAILS_BODY and "connection" not in details_step.body
@@ -97,12 +103,10 @@ def _documented_options_state(pstn: dict[str, Any]) -> tuple[LocationState, Curr
 
 
 def test_with_the_documented_options_answer_a_local_gateway_put_carries_no_option_id() -> None:
-    """What our plan really sends when connectionOptions looks as documented.
-
-    Without `pstnConnectionType` on the options, resolve.pstn_body finds no LOCAL_GATEWAY option, so the
-    body is {premiseRouteType, premiseRouteId}: enough according to the reference ("id ... is required for
-    non-integrated CCP"; the premise fields "for the local gateway"), but not the documented example body,
-    which also names the connection `id`.
+    """What our plan sends when connectionOptions looks as documented: {premiseRouteType, premiseRouteId},
+    enough according to the reference ("id ... is required for non-integrated CCP"; the premise fields
+    "for the local gateway"), and what clients tested against live orgs send; never the option's `id`,
+    which the documented example body also names.
     """
     current_ccp = {
         "id": CCP_OPTION_ID,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -93,8 +94,18 @@ def test_types_and_styles_of_ordinary_values() -> None:
         "- a\n- b\n",  # not a mapping
         "",  # empty
         "a: " + "[" * 70 + "]" * 70 + "\n",  # deeper than the guard allows
+        'a: "Big\\ud800Corp"\n',  # a surrogate escape, lone or in a pair
+        'a: "\\ud83d\\ude00"\n',
     ],
 )
 def test_anything_that_needs_care_goes_to_the_full_loader(text: str) -> None:
     with pytest.raises(fastload.Fallback):
         fastload.parse(text)
+
+
+def test_a_surrogate_escape_goes_to_the_full_loader_whatever_libyaml_does() -> None:
+    # libyaml refuses "\ud800" itself today; the fast path does not rely on it.
+    event = SimpleNamespace(value="Big\ud800Corp", style='"')
+    with pytest.raises(fastload.Fallback):
+        fastload._scalar(event)
+    assert fastload._scalar(SimpleNamespace(value="Zürich", style='"')) == "Zürich"

@@ -79,6 +79,62 @@ def test_a_file_named_twice_is_read_once_under_its_first_spelling() -> None:
     assert [location.name for location in state.locations] == ["A"]
 
 
+def test_a_symlinked_directory_is_followed_and_a_file_reached_twice_is_read_once() -> None:
+    write("shared/common.yaml", "version: 1\nlocations:\n  - name: Shared\n")
+    write("conf/own.yaml", "version: 1\nlocations:\n  - name: Own\n")
+    os.symlink(os.path.join("..", "shared"), "conf/linked")
+    os.symlink(os.path.join("..", "shared"), "conf/again")  # the same directory by a second link
+    os.symlink("shared", "conf-too")
+
+    files, errors = expand_paths(["conf", "shared", "conf-too"])
+    state = load_desired(["conf"])
+
+    assert errors == []
+    assert files == [os.path.join("conf", "again", "common.yaml"), os.path.join("conf", "own.yaml")]
+    assert [location.name for location in state.locations] == ["Shared", "Own"]
+
+
+@pytest.mark.parametrize("target", [".", ".."])
+def test_a_symlink_back_to_a_directory_it_is_in_is_an_error_not_an_endless_walk(target: str) -> None:
+    write("conf/sub/site.yaml", "version: 1\nlocations:\n  - name: Site\n")
+    os.symlink(target, "conf/sub/loop")
+    real = os.path.realpath(os.path.join("conf", "sub", target))
+
+    files, errors = expand_paths(["conf"])
+
+    assert files == [os.path.join("conf", "sub", "site.yaml")]
+    assert [str(error) for error in errors] == [
+        f"{os.path.join('conf', 'sub', 'loop')}:1:1: a symbolic link to {real}, a directory it is in: "
+        "an endless loop"
+    ]
+
+
+def test_a_link_out_of_the_directory_that_leads_back_into_it_is_a_loop_where_it_closes() -> None:
+    write("conf/sub/site.yaml", MINIMAL)
+    write("elsewhere.yaml", MINIMAL)
+    os.symlink(os.path.join("..", ".."), "conf/sub/up")  # the directory holding conf
+
+    files, errors = expand_paths(["conf"])
+
+    assert files == [
+        os.path.join("conf", "sub", "site.yaml"),
+        os.path.join("conf", "sub", "up", "elsewhere.yaml"),
+    ]
+    assert [error.position.file for error in errors] == [os.path.join("conf", "sub", "up", "conf")]
+
+
+def test_links_between_sibling_directories_walk_each_once_under_its_own_name() -> None:
+    write("conf/a/x.yaml", MINIMAL)
+    write("conf/b/y.yaml", MINIMAL)
+    os.symlink(os.path.join("..", "b"), "conf/a/to-b")
+    os.symlink(os.path.join("..", "a"), "conf/b/to-a")
+
+    files, errors = expand_paths(["conf"])
+
+    assert errors == []  # no directory is inside itself: each is walked once, and that is the end
+    assert files == [os.path.join("conf", "a", "x.yaml"), os.path.join("conf", "b", "y.yaml")]
+
+
 def test_path_that_does_not_exist() -> None:
     write("real.yaml", MINIMAL)
 

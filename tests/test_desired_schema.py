@@ -406,7 +406,7 @@ def test_pattern_problems_are_reported_once_with_the_clear_message() -> None:
     errors = errors_of(
         one_location(
             """
-            routingPrefix: "1"
+            routingPrefix: "12345678"
             outsideDialDigit: "99"
             chargeNumber: "4158952369"
             announcementLanguage: en_US

@@ -21,12 +21,14 @@ from reconciler.sandbox import ServerThread, webex_id
 def test_validate_plan_apply_plan(server: ServerThread) -> None:
     validated = wxc("validate", str(EXAMPLE))
     assert validated.returncode == 0, validated.stderr
-    assert "4 locations" in validated.stdout
+    assert "5 locations" in validated.stdout
 
     plan = wxc("plan", str(EXAMPLE), "--detailed-exitcode", base_url=server.base_url)
     assert plan.returncode == 2, plan.stderr
     assert '"100" → "212"' in plan.stdout
-    assert "Plan: 3 of 4 locations to change, 5 steps" in plan.stdout
+    # Chicago, a new site without a PSTN connection: its first one is planned, not an error.
+    assert 'pstn.type        null → "LOCAL_GATEWAY"' in plan.stdout
+    assert "Plan: 4 of 5 locations to change, 6 steps" in plan.stdout
     assert puts(server) == []
 
     dry = wxc("apply", str(EXAMPLE), "--dry-run", base_url=server.base_url)
@@ -36,9 +38,10 @@ def test_validate_plan_apply_plan(server: ServerThread) -> None:
 
     applied = wxc("apply", str(EXAMPLE), base_url=server.base_url)
     assert applied.returncode == 0, applied.stdout + applied.stderr
-    assert "5 applied, 0 failed, 0 skipped" in applied.stdout
+    assert "6 applied, 0 failed, 0 skipped" in applied.stdout
     sent = [path for path, _ in puts(server)]
-    assert len(sent) == 5
+    assert len(sent) == 6
+    assert f"/v1/telephony/pstn/locations/{loc_id('Chicago')}/connection" in sent
     for name in ("Denver", "Paris"):
         pstn = sent.index(f"/v1/telephony/pstn/locations/{loc_id(name)}/connection")
         details = sent.index(f"/v1/telephony/config/locations/{loc_id(name)}")
@@ -61,10 +64,14 @@ def test_bodies_are_minimal_and_exact(server: ServerThread) -> None:
     applied = wxc("apply", str(EXAMPLE), base_url=server.base_url)
     assert applied.returncode == 0, applied.stdout + applied.stderr
     bodies = dict(puts(server))
+    # A local gateway's PUT: the route only, as clients tested against live orgs send it.
     assert bodies[f"/v1/telephony/pstn/locations/{loc_id('Denver')}/connection"] == {
-        "id": webex_id("PSTN_CONNECTION", "Local Gateway"),
         "premiseRouteType": "TRUNK",
         "premiseRouteId": webex_id("TRUNK", "Denver-LGW"),
+    }
+    assert bodies[f"/v1/telephony/pstn/locations/{loc_id('Chicago')}/connection"] == {
+        "premiseRouteType": "ROUTE_GROUP",
+        "premiseRouteId": webex_id("ROUTE_GROUP", "US-RG"),
     }
     assert bodies[f"/v1/telephony/config/locations/{loc_id('Denver')}"] == {
         "callingLineId": {"name": "Denver Incoming", "phoneNumber": "+12145555698"},
@@ -94,9 +101,16 @@ def test_plan_json_lists_steps_in_execution_order(server: ServerThread) -> None:
         ("Paris", "pstn"),
         ("Paris", "details"),
         ("London", "details"),
+        ("Chicago", "pstn"),
     ]
     assert plan["unchanged"] == ["Berlin"]
-    london = plan["steps"][-1]
+    chicago = plan["steps"][-1]
+    assert chicago["changes"] == [
+        {"field": "pstn.type", "before": None, "after": "LOCAL_GATEWAY", "disruptive": True},
+        {"field": "pstn.routeGroup", "before": None, "after": "US-RG", "disruptive": True},
+    ]
+    assert chicago["basis"] == {"pstnConnectionType": None, "routeType": None, "routeId": None, "id": None}
+    london = plan["steps"][-2]
     assert london["method"] == "PUT"
     assert london["path"] == f"/telephony/config/locations/{loc_id('London')}"
     assert london["changes"] == [
@@ -194,7 +208,7 @@ def test_python_dash_m_is_the_same_cli() -> None:
         text=True,
         check=False,
     )
-    assert result.returncode == 0 and "4 locations" in result.stdout
+    assert result.returncode == 0 and "5 locations" in result.stdout
 
 
 def test_sandbox_serve_answers_over_http_and_keeps_its_state(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from clirun import EXAMPLE, wxc
 from reconciler.desired import load_desired
 from reconciler.sandbox import ServerThread
 
-ALL = ["Denver", "Paris", "Berlin", "London"]
+ALL = ["Denver", "Paris", "Berlin", "London", "Chicago"]
 
 
 def names_in(path: Path) -> list[str]:
@@ -78,7 +78,7 @@ def test_unknown_location_exits_3_with_the_message(server: ServerThread, tmp_pat
     assert exported.stdout == ""
     assert (
         "<command line>:1:1: location 'Pari' not found in the org; did you mean 'Paris'? "
-        "calling-enabled locations: Berlin, Denver, London, Paris"
+        "calling-enabled locations: Berlin, Chicago, Denver, London, Paris"
     ) in exported.stderr
     assert not out.exists()
 

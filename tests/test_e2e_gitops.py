@@ -30,20 +30,22 @@ def test_a_fresh_saved_plan_applies_exactly_its_steps(server: ServerThread, tmp_
     assert planned.returncode == 0, planned.stderr
     saved = json.loads(plan_file.read_text())
     assert TOKEN not in plan_file.read_text()
-    gets_before_apply = len(server.requests)
+    plan_reads = sorted(r.path for r in server.requests)
+    server.requests.clear()
 
     applied = wxc("apply", "--plan", str(plan_file), str(EXAMPLE), base_url=server.base_url)
     assert applied.returncode == 0, applied.stdout + applied.stderr
     sent = puts(server)
     expected = [("/v1" + step["path"], step["body"]) for step in saved["plan"]["steps"]]
     assert sorted(sent, key=repr) == sorted(expected, key=repr)
-    # no re-planning: no list calls, only the re-reads of the planned endpoints (and job polls)
-    reads = [r.path for r in server.requests[gets_before_apply:] if r.method == "GET"]
-    assert not any(path.endswith(("/locations", "/trunks", "/routeGroups")) for path in reads)
+    # it planned afresh first: before its first PUT it read exactly what `plan` read
+    first_put = next(i for i, r in enumerate(server.requests) if r.method == "PUT")
+    assert sorted(r.path for r in server.requests[:first_put]) == plan_reads
 
     # applied once, the plan is stale: what it was computed from has changed
-    again = wxc("apply", "--plan", str(plan_file), base_url=server.base_url)
+    again = wxc("apply", "--plan", str(plan_file), str(EXAMPLE), base_url=server.base_url)
     assert again.returncode == 5
+    assert "when planned, is" in again.stderr
     assert len(puts(server)) == len(sent)
 
 
@@ -53,7 +55,7 @@ def test_a_stale_plan_is_refused_naming_what_changed(server: ServerThread, tmp_p
     put_directly(server, "London", {"outsideDialDigit": "7"})
     before = len(puts(server))
 
-    result = wxc("apply", "--plan", str(plan_file), base_url=server.base_url)
+    result = wxc("apply", "--plan", str(plan_file), str(EXAMPLE), base_url=server.base_url)
     assert result.returncode == 5, result.stdout + result.stderr
     assert 'London location details: outsideDialDigit was "9" when planned, is "7" now' in result.stderr
     assert len(puts(server)) == before
@@ -74,9 +76,10 @@ def test_changed_desired_files_make_a_saved_plan_stale(server: ServerThread, tmp
 def test_a_plan_for_another_target_is_refused(server: ServerThread, tmp_path: Path) -> None:
     plan_file = tmp_path / "plan.json"
     assert wxc("plan", str(EXAMPLE), "--out", str(plan_file), base_url=server.base_url).returncode == 0
-    other_org = wxc("apply", "--plan", str(plan_file), "--org-id", "SOMEONE-ELSE", base_url=server.base_url)
+    apply_plan = ("apply", "--plan", str(plan_file), str(EXAMPLE))
+    other_org = wxc(*apply_plan, "--org-id", "SOMEONE-ELSE", base_url=server.base_url)
     assert other_org.returncode == 5 and "not SOMEONE-ELSE" in other_org.stderr
-    sandbox = wxc("apply", "--plan", str(plan_file), "--sandbox", cwd=tmp_path)
+    sandbox = wxc(*apply_plan, "--sandbox", cwd=tmp_path)
     assert sandbox.returncode == 5 and "not sandbox" in sandbox.stderr
     assert puts(server) == []
 
@@ -84,10 +87,22 @@ def test_a_plan_for_another_target_is_refused(server: ServerThread, tmp_path: Pa
 def test_a_file_that_is_not_a_plan_is_invalid_input(tmp_path: Path) -> None:
     bogus = tmp_path / "plan.json"
     bogus.write_text("{}")
-    result = wxc("apply", "--plan", str(bogus), "--sandbox", cwd=tmp_path)
+    result = wxc("apply", "--plan", str(bogus), str(EXAMPLE), "--sandbox", cwd=tmp_path)
     assert result.returncode == 3 and "not a saved plan" in result.stderr
-    assert wxc("apply", "--plan", str(tmp_path / "missing.json"), "--sandbox", cwd=tmp_path).returncode == 3
+    missing = wxc("apply", "--plan", str(tmp_path / "missing.json"), str(EXAMPLE), "--sandbox", cwd=tmp_path)
+    assert missing.returncode == 3 and "missing.json: cannot read the saved plan" in missing.stderr
     assert wxc("apply", "--sandbox", cwd=tmp_path).returncode == 3  # neither PATHS nor --plan
+
+
+def test_a_saved_plan_needs_the_paths_it_was_made_from(server: ServerThread, tmp_path: Path) -> None:
+    plan_file = tmp_path / "plan.json"
+    assert wxc("plan", str(EXAMPLE), "--out", str(plan_file), base_url=server.base_url).returncode == 0
+    server.requests.clear()
+    result = wxc("apply", "--plan", str(plan_file), base_url=server.base_url)
+    assert result.returncode == 3
+    assert "--plan FILE needs the desired-state PATHS" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert server.requests == []
 
 
 @pytest.fixture

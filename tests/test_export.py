@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "examples" / "locations.yaml"
 TODAY = date(2025, 1, 31)
 ROUTES = {"trunk-id-denver": "Denver-LGW", "rg-id-eu": "EU-RG"}
-CALLING_NAMES = ("Denver", "Paris", "Berlin", "London")
+CALLING_NAMES = ("Denver", "Paris", "Berlin", "London", "Chicago")
 TRICKY = ["yes", "no", "on", "0212", "null", "~", "true", "1:20", "12e3", "0x1F", "2024-01-01", "=", "#1"]
 
 # --- the pure builder ----------------------------------------------------------------------------------
@@ -334,14 +334,14 @@ def test_a_location_whose_name_the_file_cannot_hold_is_left_out_and_named(tmp_pa
 
 
 def test_values_the_file_cannot_hold_are_left_out_and_named_in_the_comment(tmp_path: Path) -> None:
-    details = {"announcementLanguage": "en_US", "routingPrefix": "5", "enforceOutsideDialDigit": "yes"}
+    details = {"announcementLanguage": "en_US", "routingPrefix": "12345678", "enforceOutsideDialDigit": "yes"}
     text = exported(live(details=details))
     desired = loaded(tmp_path, text).locations[0]
     assert "announcementLanguage" not in desired.details
     assert "routingPrefix" not in desired.details
     assert "enforceOutsideDialDigit" not in desired.details
     assert (
-        '  # routingPrefix is left out (unmanaged): the org has "5", and the file takes 2 to 7 digits.'
+        '  # routingPrefix is left out (unmanaged): the org has "12345678", and the file takes 1 to 7 digits.'
         in text
     )
     assert '  # announcementLanguage is left out (unmanaged): the org has "en_US"' in text
@@ -430,6 +430,9 @@ def test_the_seed_org_round_trips_to_no_changes(app: Any, tmp_path: Path) -> Non
     assert "pAccessNetworkInfo" not in locations["London"].details  # GB
     assert locations["Paris"].details["pAccessNetworkInfo"] is None
     assert "Y2lzY29zcGFyazovL" not in text  # no Webex ID anywhere
+    # The new site without a PSTN connection: exported without `pstn`, the comment says why.
+    assert locations["Chicago"].pstn is None
+    assert "PSTN: none set up; `pstn` is left out (unmanaged)" in comment_above(text, "Chicago")
 
 
 def test_the_org_round_trips_after_the_example_is_applied(app: Any, clock: FakeClock, tmp_path: Path) -> None:
@@ -447,7 +450,7 @@ def test_the_org_round_trips_after_the_example_is_applied(app: Any, clock: FakeC
 
 def test_the_org_round_trips_with_connections_the_api_cannot_set_or_name(app: Any, tmp_path: Path) -> None:
     org: SandboxOrg = app.state.org
-    denver, paris, berlin, london = (org.locations[webex_id("LOCATION", n)] for n in CALLING_NAMES)
+    denver, paris, berlin, london, _ = (org.locations[webex_id("LOCATION", n)] for n in CALLING_NAMES)
     # A provider whose display name another option shares: Paris moves to the second "Pure IP Cloud".
     twin = SandboxOption("Pure IP Cloud", "NON_INTEGRATED_CCP", ["GEOGRAPHIC_NUMBERS"])
     twin.id = webex_id("PSTN_CONNECTION", "Pure IP Cloud (EU)")
@@ -468,6 +471,17 @@ def test_the_org_round_trips_with_connections_the_api_cannot_set_or_name(app: An
     assert locations["yes"].pstn is None
     assert "PSTN: none set up" in comment_above(text, "yes")
     assert locations["Berlin"].details["externalCallerIdName"] == "0212"
+
+
+def test_the_org_round_trips_with_pstn_answers_of_the_older_shape(app: Any, tmp_path: Path) -> None:
+    # Before 2025 the PSTN answer had no routeType/routeId: the details' `connection` names the route.
+    app.state.settings.pstn_connection_route = False
+    text, desired = export(app, tmp_path)
+    locations = by_name(desired)
+    assert locations["Paris"].pstn is not None and locations["Paris"].pstn.trunk == "Paris-LGW"
+    assert locations["Berlin"].pstn is not None and locations["Berlin"].pstn.route_group == "EU-RG"
+    assert "PSTN: local gateway via trunk Paris-LGW" in comment_above(text, "Paris")
+    assert planned(app, desired).steps == ()
 
 
 def test_a_value_set_later_on_a_field_exported_as_null_shows_as_drift(app: Any, tmp_path: Path) -> None:
@@ -494,7 +508,7 @@ def test_an_unknown_name_is_refused_before_any_location_is_read(app: Any) -> Non
         run(app, lambda api: export_org(api, ["Paris", "Pari"], tool_version="1.2.3"))
     assert [e.message for e in caught.value.errors] == [
         "location 'Pari' not found in the org; did you mean 'Paris'? "
-        "calling-enabled locations: Berlin, Denver, London, Paris"
+        "calling-enabled locations: Berlin, Chicago, Denver, London, Paris"
     ]
     assert {r.path for r in app.state.requests} == {
         "/v1/telephony/config/locations",
@@ -526,4 +540,4 @@ def test_reads_one_call_per_list_then_details_and_pstn_per_location(app: Any, tm
         f"/v1/telephony/pstn/locations/{webex_id('LOCATION', name)}/connectionOptions"
         for name in ("Denver", "London")
     )
-    assert len(paths) == 4 + 2 * 4 + 2
+    assert len(paths) == 4 + 2 * len(CALLING_NAMES) + 2

@@ -143,6 +143,7 @@ THROUGH_THE_INSTALLED_CLI = [
     "deep-nesting-flow.yaml",
     "key-list.yaml",
     "name-escape-sequence.yaml",
+    "surrogate-escape-lone.yaml",
     "digits-leading-zero.yaml",
     "all-at-once.yaml",
 ]
@@ -158,6 +159,24 @@ def test_plan_with_the_installed_cli_refuses_each_kind_and_sends_nothing(server:
         failures = [failure for failures in found for failure in failures]
 
     assert failures == []
+    assert server.requests == []
+
+
+def test_apply_refuses_a_surrogate_escape_before_the_first_request(
+    server: ServerThread, tmp_path: Path
+) -> None:
+    # It used to pass validation, and apply crashed on the second location, after the first one's PUT.
+    path = tmp_path / "sites.yaml"
+    path.write_text(
+        "version: 1\nlocations:\n  - name: Denver\n    externalCallerIdName: Changed\n"
+        '  - name: Paris\n    externalCallerIdName: "Paris \\ud800"\n',
+        encoding="utf-8",
+    )
+    expected = Expected(6, 'externalCallerIdName holds "\\ud800", a UTF-16 surrogate without its pair')
+
+    result = wxc("apply", str(path), base_url=server.base_url)
+
+    assert check_refusal(path, result.returncode, result.stderr, expected) == []
     assert server.requests == []
 
 

@@ -1,7 +1,9 @@
 import asyncio
 from typing import Any
 
-from reconciler.jobs import JobOutcome, JobPolling, wait_for_job
+import pytest
+
+from reconciler.jobs import JobOutcome, JobPolling, not_started, wait_for_job
 
 
 class FakeJobs:
@@ -91,6 +93,44 @@ def test_the_deadline_ends_the_wait_and_says_so() -> None:
 
 
 def test_unknown_statuses_are_read_and_waited_on() -> None:
-    api = FakeJobs([{"latestExecutionStatus": "QUEUED_SOMEWHERE"}, {"latestExecutionStatus": "COMPLETED"}])
+    done = {"latestExecutionStatus": "COMPLETED", "latestExecutionExitCode": "COMPLETED"}
+    api = FakeJobs([{"latestExecutionStatus": "QUEUED_SOMEWHERE"}, done])
     outcome = wait(api, Clock())
     assert outcome.succeeded and api.polls == 2
+
+
+@pytest.mark.parametrize(
+    "exit_code", [None, "", "UNKNOWN", "STOPPED", "FAILED", "SOMETHING_NEW", "completed"]
+)
+def test_only_exit_code_completed_is_success(exit_code: str | None) -> None:
+    job: dict[str, Any] = {"latestExecutionStatus": "COMPLETED"}
+    if exit_code is not None:
+        job["latestExecutionExitCode"] = exit_code
+    api = FakeJobs([job])
+    outcome = wait(api, Clock())
+    assert not outcome.succeeded and api.error_reads == 1  # its errors are fetched, as for any failure
+    named = f"exit code {exit_code}" if exit_code else "no exit code"
+    assert outcome.failure() == (
+        f"routing-prefix job JOB ended COMPLETED with {named} (only exit code COMPLETED is success)"
+    )
+
+
+def test_a_failed_status_fails_whatever_the_exit_code_says() -> None:
+    api = FakeJobs([{"latestExecutionStatus": "FAILED", "latestExecutionExitCode": "COMPLETED"}])
+    outcome = wait(api, Clock())
+    assert not outcome.succeeded
+    assert "ended FAILED with exit code COMPLETED" in outcome.failure()
+
+
+def test_a_timed_out_job_says_the_wait_ran_out() -> None:
+    outcome = wait(FakeJobs([{"latestExecutionStatus": "STARTED"}]), Clock(), deadline=3.0)
+    assert outcome.failure() == "routing-prefix job JOB had not ended when the wait ran out (TIMED_OUT)"
+
+
+def test_not_started_says_what_the_org_is_left_with_and_what_to_do() -> None:
+    reason = not_started("UpdateRoutingPrefix batch job not triggered", "100", "212")
+    assert reason.startswith("routing-prefix job not started: UpdateRoutingPrefix batch job not triggered. ")
+    assert 'The new routing prefix "212" is saved' in reason
+    assert 'still route with the old prefix "100"' in reason
+    assert "in Control Hub" in reason and "will not send the prefix again" in reason
+    assert "still route with no prefix" in not_started("x", None, "212")

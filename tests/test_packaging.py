@@ -83,4 +83,4 @@ def test_installed_package_plans_the_example_against_the_sandbox(wheel: Path, tm
         check=False,
     )
     assert result.returncode == 2, result.stderr
-    assert "Plan: 3 of 4 locations to change" in result.stdout
+    assert "Plan: 4 of 5 locations to change" in result.stdout

@@ -4,7 +4,8 @@ from typing import Any
 import pytest
 
 from reconciler.desired.model import DesiredLocation, DesiredPstn, DesiredState, InvalidInput, Position
-from reconciler.plan import Plan, details_body, make_plan
+from reconciler.plan import Plan, Step, details_body, make_plan
+from reconciler.shape import ShapeError
 from reconciler.state import CurrentState, LocationState
 from reconciler.webex.api import ConnectionOption, Named
 
@@ -62,10 +63,33 @@ def test_pstn_step_comes_before_details_step_for_each_location() -> None:
     assert all(s.method == "PUT" for s in plan.steps)
 
 
-def test_local_gateway_body_carries_route_and_the_lgw_option_id() -> None:
+def test_local_gateway_body_carries_the_route_only_even_when_an_lgw_option_is_offered() -> None:
+    # As clients tested against live orgs send it; the option's id is never needed.
     desired = DesiredState((loc("A", DesiredPstn("LOCAL_GATEWAY", trunk="Denver-LGW")),))
     (step,) = make_plan(desired, state(live("A", None, CCP))).steps
-    assert step.body == {"id": "OPT-LGW", "premiseRouteType": "TRUNK", "premiseRouteId": "T1"}
+    assert step.body == {"premiseRouteType": "TRUNK", "premiseRouteId": "T1"}
+
+
+def test_a_location_without_a_pstn_connection_plans_its_first_one_before_the_details() -> None:
+    desired = DesiredState(
+        (loc("New", DesiredPstn("LOCAL_GATEWAY", route_group="US-RG"), routingPrefix="212"),)
+    )
+    pstn, details = make_plan(desired, state(LocationState("ID-New", "New", DETAILS, {}))).steps
+    assert (pstn.kind, details.kind) == ("pstn", "details")
+    assert [(c.field, c.before, c.after) for c in pstn.changes] == [
+        ("pstn.type", None, "LOCAL_GATEWAY"),
+        ("pstn.routeGroup", None, "US-RG"),
+    ]
+    assert pstn.body == {"premiseRouteType": "ROUTE_GROUP", "premiseRouteId": "R1"}
+    # What a saved plan's stale check compares: "no connection" is every PSTN field null.
+    assert pstn.basis == {"pstnConnectionType": None, "routeType": None, "routeId": None, "id": None}
+
+
+def test_a_location_without_a_pstn_connection_gets_its_first_cloud_provider() -> None:
+    desired = DesiredState((loc("New", DesiredPstn("NON_INTEGRATED_CCP", provider="Pure IP Cloud")),))
+    (step,) = make_plan(desired, state(LocationState("ID-New", "New", None, {}, OPTIONS))).steps
+    assert step.body == {"id": "OPT-PURE"}
+    assert ("pstn.type", None, "NON_INTEGRATED_CCP") in [(c.field, c.before, c.after) for c in step.changes]
 
 
 def test_local_gateway_body_without_an_lgw_option_has_only_the_route() -> None:
@@ -188,3 +212,13 @@ def test_routing_prefix_and_pstn_changes_are_disruptive() -> None:
         ("A", "details", False),
         ("B", "details", True),
     ]
+
+
+def test_a_step_of_an_unknown_kind_is_refused_never_read_as_details() -> None:
+    desired = DesiredState((loc("A", outsideDialDigit=None),))
+    (step,) = make_plan(desired, state(live("A", DETAILS, CCP))).steps
+    data = json.loads(json.dumps(step.to_dict()))
+    assert Step.from_dict(data) == step
+    data["kind"] = "internalDialing"
+    with pytest.raises(ShapeError, match=r'^step\.kind is "internalDialing", which this wxc-reconcile'):
+        Step.from_dict(data)

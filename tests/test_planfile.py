@@ -1,20 +1,23 @@
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from reconciler import planfile
 from reconciler.diff import FieldChange
 from reconciler.plan import Plan, Step
 from reconciler.planfile import (
+    MAX_DEPTH,
     PlanFileError,
     SavedPlan,
     StalePlan,
     Target,
-    check_current,
     check_desired,
     check_target,
     fingerprint,
     from_json,
+    read,
     save,
     to_json,
 )
@@ -124,12 +127,99 @@ def test_desired_files_compare_by_content_not_spelling(tmp_path: Path) -> None:
     assert f"changed or new: {desired}" in reason and "no longer given as planned" in reason
 
 
-def test_current_state_changes_name_location_field_then_and_now() -> None:
-    now_details = {"routingPrefix": "150", "callingLineId": {"name": "Main", "phoneNumber": "+1"}, "x": 1}
-    now_pstn = {**PSTN.basis, "displayName": "ignored: not in the basis"}
-    assert check_current(PLAN, [now_details, now_pstn]) == [
-        'Denver location details: routingPrefix was "100" when planned, is "150" now'
-    ]
-    assert check_current(PLAN, [{**now_details, "routingPrefix": "100"}, None]) == [
-        "Paris PSTN connection: the location no longer exists (404)"
-    ]
+def document_of(tmp_path: Path) -> dict[str, Any]:
+    return json.loads(to_json(saved_for(tmp_path)[0]))  # type: ignore[no-any-return]
+
+
+def set_at(document: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set `plan.steps.0.body` and the like: keys and list indexes separated by dots."""
+    *parents, last = dotted.split(".")
+    node: Any = document
+    for part in parents:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    node[int(last) if isinstance(node, list) else last] = value
+
+
+@pytest.mark.parametrize(
+    ("dotted", "value", "said"),
+    [
+        ("formatVersion", "1", "formatVersion is a string, not a whole number"),
+        ("target", "https://webexapis.com/v1", "target is a string, not an object"),
+        ("target.orgId", 7, "target.orgId is a number, not a string"),
+        ("desired.files", {}, "desired.files is an object, not a list"),
+        ("plan", [], "plan is a list, not an object"),
+        ("plan.steps", {"0": {}}, "plan.steps is an object, not a list"),
+        ("plan.steps.0", "PUT", r"plan.steps\[0\] is a string, not an object"),
+        ("plan.steps.0.kind", "internalDialing", r'plan.steps\[0\].kind is "internalDialing", which this'),
+        ("plan.steps.0.kind", None, r"plan.steps\[0\].kind is null, not a string"),
+        ("plan.steps.0.locationId", 5, r"plan.steps\[0\].locationId is a number, not a string"),
+        ("plan.steps.0.location", "", r"plan.steps\[0\].location is an empty string"),
+        ("plan.steps.0.body", [["routingPrefix", "212"]], r"plan.steps\[0\].body is a list, not an object"),
+        ("plan.steps.0.changes", [], r"plan.steps\[0\].changes is an empty list"),
+        ("plan.steps.0.changes", {"field": "x"}, r"plan.steps\[0\].changes is an object, not a list"),
+        ("plan.steps.0.changes.0.field", None, r"plan.steps\[0\].changes\[0\].field is null, not a string"),
+        ("plan.steps.1.basis", None, r"plan.steps\[1\].basis is null, not an object"),
+        ("plan.unchanged", "Berlin", "plan.unchanged is a string, not a list"),
+        ("plan.unchanged", [1], r"plan.unchanged\[0\] is a number, not a string"),
+        ("currentState", None, "currentState is null, not a list"),
+        ("currentState.0", "sha256:00", r"currentState\[0\] is a string, not an object"),
+    ],
+)
+def test_a_hand_edited_file_names_the_field_and_what_is_wrong(
+    tmp_path: Path, dotted: str, value: Any, said: str
+) -> None:
+    document = document_of(tmp_path)
+    set_at(document, dotted, value)
+    with pytest.raises(PlanFileError, match=rf"^plan\.json: damaged saved plan: {said}"):
+        from_json(json.dumps(document), "plan.json")
+
+
+def test_an_unknown_step_kind_is_never_read_as_another_kind(tmp_path: Path) -> None:
+    document = document_of(tmp_path)
+    assert document["plan"]["steps"][1]["kind"] == "pstn"
+    for kind in ("PSTN", "details ", "pstn\n"):
+        document["plan"]["steps"][1]["kind"] = kind
+        with pytest.raises(PlanFileError, match="does not know"):
+            from_json(json.dumps(document), "plan.json")
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ('{"kind": "wxc-reconcile-plan", "formatVersion": NaN}', "NaN is not a JSON number"),
+        ('{"kind": "wxc-reconcile-plan", "kind": "wxc-reconcile-plan"}', 'the key "kind" appears twice'),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ],
+)
+def test_what_json_allows_but_no_saved_plan_holds_is_refused(text: str, said: str) -> None:
+    with pytest.raises(PlanFileError, match=rf"^plan\.json: not a saved plan \(.*{said}"):
+        from_json(text, "plan.json")
+
+
+def test_nesting_deeper_than_any_plan_and_lone_surrogates_are_refused(tmp_path: Path) -> None:
+    document = document_of(tmp_path)
+    deep: Any = "x"
+    for _ in range(MAX_DEPTH):
+        deep = {"a": deep}
+    document["plan"]["steps"][0]["body"] = deep
+    with pytest.raises(PlanFileError, match=f"damaged saved plan: .*more than {MAX_DEPTH} levels deep"):
+        from_json(json.dumps(document), "plan.json")
+    document = document_of(tmp_path)
+    document["plan"]["steps"][0]["location"] = "Den\ud800ver"
+    with pytest.raises(PlanFileError, match="lone surrogate"):
+        from_json(json.dumps(document), "plan.json")
+
+
+def test_reading_is_bounded_and_needs_utf8(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "plan.json"
+    path.write_text(to_json(saved_for(tmp_path)[0]))
+    assert read(path).plan == PLAN
+    monkeypatch.setattr(planfile, "MAX_FILE_BYTES", path.stat().st_size - 1)
+    with pytest.raises(PlanFileError, match=r"plan\.json: not a saved plan \(larger than"):
+        read(path)
+    path.write_bytes(b'{"kind": "\xff"}')
+    monkeypatch.undo()
+    with pytest.raises(PlanFileError, match="not UTF-8 at byte 10"):
+        read(path)
+    with pytest.raises(PlanFileError, match="cannot read the saved plan: No such file"):
+        read(tmp_path / "missing.json")

@@ -8,9 +8,11 @@ that sets, bytes, dates and non-string keys come out as the tags and forms YAML 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import io
 import itertools
+import json
 from pathlib import Path
 
 import pytest
@@ -56,6 +58,14 @@ def check(workdir: Path, content: bytes) -> None:
     finally:
         path.unlink()
     event("loaded")
+    assert_sendable(state)
+
+
+def assert_sendable(state: DesiredState) -> None:
+    """What loads can be sent: all of its text encodes as UTF-8, as a request body must."""
+    for location in state.locations:
+        pstn = dataclasses.asdict(location.pstn) if location.pstn is not None else None
+        json.dumps([location.name, dict(location.details), pstn], ensure_ascii=False).encode("utf-8")
     assert isinstance(state, DesiredState)
 
 
@@ -78,7 +88,8 @@ TOKENS = [
     "!!binary ", "!!set ", "!!omap ", "!!int ", "!!str ", "!!float ", "!!bool ", "!!null ", "!!map ",
     "!!seq ", "!!merge ", "!!timestamp ", "! ", "!<tag:yaml.org,2002:str> ", "%YAML 1.1\n",
     "%TAG !e! tag:e.com,2000:\n", "---\n", "...\n", "# comment\n", "|\n", ">-\n", '"', "'", "\\",
-    "\\x1b", "\\u202e", "0212", "0o17", "0x1F", "1:20", ".inf", "-.inf", ".nan", "1e400", "9" * 60,
+    "\\x1b", "\\u202e", "\\ud800", "\\udfff", "\\U0000d83d", "0212", "0o17", "0x1F", "1:20", ".inf",
+    "-.inf", ".nan", "1e400", "9" * 60,
     "2001-12-14", "2001-12-14t21:59:43.10-05:00", "yes", "no", "on", "off", "~", "null", "true",
     "+14158952369", "\t", "\x00", "\x07", "\x1b", "\x85", "\u2028", "\ufeff", "\ud7ff", "é", "💥",
 ]  # fmt: skip
@@ -103,6 +114,7 @@ ODD_VALUES = st.one_of(
     st.floats(),  # nan and the infinities included
     st.text(max_size=12),
     st.sampled_from(["9", "0212", "+14158952369", "en_us", "LOCAL_GATEWAY", "", "\x1b[31m", "a\u202eb"]),
+    st.sampled_from(["Big\ud800Corp", "\udfff", "\ud83d\ude00"]),  # dumped as "\uD800": a surrogate escape
     st.binary(max_size=8),  # !!binary
     st.dates(),  # !!timestamp
     st.datetimes(timezones=st.none() | st.just(datetime.UTC)),
@@ -121,7 +133,7 @@ NESTED = st.recursive(
     max_leaves=8,
 )
 GOOD = {
-    "name": st.sampled_from(["Denver", "Paris"]) | st.text(min_size=1, max_size=10),
+    "name": st.sampled_from(["Denver", "Paris", "Lyon\udc00"]) | st.text(min_size=1, max_size=10),
     "pstn": st.fixed_dictionaries(
         {"type": st.sampled_from(["LOCAL_GATEWAY", "NON_INTEGRATED_CCP", "CISCO_PSTN"])},
         optional={"trunk": st.just("Denver-LGW"), "provider": st.just("Pure IP Cloud")},

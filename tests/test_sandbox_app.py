@@ -17,8 +17,8 @@ from reconciler.sandbox import RecordedRequest, SandboxOrg, SandboxSettings, cre
 pytestmark = pytest.mark.anyio
 
 AUTH = {"Authorization": "Bearer any-token"}
-DENVER, PARIS, BERLIN, LONDON, AUSTIN = (
-    webex_id("LOCATION", n) for n in ("Denver", "Paris", "Berlin", "London", "Austin")
+DENVER, PARIS, BERLIN, LONDON, CHICAGO, AUSTIN = (
+    webex_id("LOCATION", n) for n in ("Denver", "Paris", "Berlin", "London", "Chicago", "Austin")
 )
 DENVER_LGW, PARIS_LGW = webex_id("TRUNK", "Denver-LGW"), webex_id("TRUNK", "Paris-LGW")
 US_RG, EU_RG = webex_id("ROUTE_GROUP", "US-RG"), webex_id("ROUTE_GROUP", "EU-RG")
@@ -185,7 +185,14 @@ async def test_unknown_path_is_404_and_wrong_method_405(sb: Sandbox) -> None:
 
 async def test_locations_lists_every_location_with_filters(sb: Sandbox) -> None:
     body = (await sb.client.get("/locations")).json()
-    assert [item["name"] for item in body["items"]] == ["Denver", "Paris", "Berlin", "London", "Austin"]
+    assert [item["name"] for item in body["items"]] == [
+        "Denver",
+        "Paris",
+        "Berlin",
+        "London",
+        "Chicago",
+        "Austin",
+    ]
     denver = body["items"][0]
     assert denver["id"] == DENVER and denver["orgId"] == ORG_ID and denver["timeZone"] == "America/Denver"
     assert denver["address"]["country"] == "US" and denver["address"]["city"] == "Denver"
@@ -199,7 +206,7 @@ async def test_locations_lists_every_location_with_filters(sb: Sandbox) -> None:
 
 async def test_telephony_locations_lists_calling_locations_only(sb: Sandbox) -> None:
     body = (await sb.client.get("/telephony/config/locations")).json()
-    assert [item["name"] for item in body["locations"]] == ["Denver", "Paris", "Berlin", "London"]
+    assert [item["name"] for item in body["locations"]] == ["Denver", "Paris", "Berlin", "London", "Chicago"]
     assert body["locations"][1] == {
         "id": PARIS,
         "name": "Paris",
@@ -212,7 +219,13 @@ async def test_telephony_locations_lists_calling_locations_only(sb: Sandbox) -> 
     found = (await sb.client.get("/telephony/config/locations", params={"name": "ER"})).json()["locations"]
     assert [item["name"] for item in found] == ["Denver", "Berlin"]
     ordered = await sb.client.get("/telephony/config/locations", params={"order": "name-desc"})
-    assert [item["name"] for item in ordered.json()["locations"]] == ["Paris", "London", "Denver", "Berlin"]
+    assert [item["name"] for item in ordered.json()["locations"]] == [
+        "Paris",
+        "London",
+        "Denver",
+        "Chicago",
+        "Berlin",
+    ]
     assert_webex_error(
         await sb.client.get("/telephony/config/locations", params={"order": "size"}), 400, 4400
     )
@@ -229,13 +242,15 @@ async def test_details_of_a_location(sb: Sandbox) -> None:
         False,
         "100",
     )
-    assert "connection" not in denver  # a cloud-connected PSTN has no connection here
+    # A cloud PSTN: a type without an id, as seen on live orgs.
+    assert denver["connection"] == {"type": "CLOUD_CONNECTED_PSTN"}
     assert "chargeNumber" not in denver and "pAccessNetworkInfo" not in denver  # unset fields are left out
     paris = await sb.details(PARIS)
     assert paris["connection"] == {"type": "TRUNK", "id": PARIS_LGW}
     berlin = await sb.details(BERLIN)
     assert berlin["connection"] == {"type": "ROUTE_GROUP", "id": EU_RG}
     assert berlin["pAccessNetworkInfo"] == "Berlin-10115"
+    assert "connection" not in await sb.details(CHICAGO)  # no PSTN connection set up yet
 
 
 @pytest.mark.parametrize("location_id", [AUSTIN, "bm9wZQ", webex_id("LOCATION", "Nowhere")])
@@ -271,6 +286,11 @@ async def test_pstn_connection_and_options(sb: Sandbox) -> None:
         return [item["displayName"] for item in response.json()["items"]]
 
     assert await options(DENVER) == ["Local Gateway", "Pure IP Cloud", "IntelePeer", "Cisco Calling Plan"]
+    # As documented: {id, displayName, pstnServices}, never the option's pstnConnectionType.
+    every = await sb.client.get(f"/telephony/pstn/locations/{DENVER}/connectionOptions")
+    assert {frozenset(item) for item in every.json()["items"]} == {
+        frozenset({"id", "displayName", "pstnServices"})
+    }
     assert await options(PARIS) == ["Local Gateway", "Pure IP Cloud"]  # the US-only options are not offered
     assert await options(DENVER, serviceTypes="TOLLFREE_NUMBERS") == ["Pure IP Cloud"]
     assert await options(DENVER, serviceTypes="GEOGRAPHIC_NUMBERS,TOLLFREE_NUMBERS") == ["Pure IP Cloud"]
@@ -354,7 +374,7 @@ INVALID_DETAILS = [
     pytest.param(DENVER, {"outsideDialDigit": "#"}, "outsideDialDigit", id="odd-not-digit"),
     pytest.param(DENVER, {"enforceOutsideDialDigit": "true"}, "enforceOutsideDialDigit", id="enforce-type"),
     pytest.param(DENVER, {"enforceOutsideDialDigit": None}, "enforceOutsideDialDigit", id="enforce-null"),
-    pytest.param(DENVER, {"routingPrefix": "1"}, "routingPrefix", id="prefix-short"),
+    pytest.param(DENVER, {"routingPrefix": ""}, "routingPrefix", id="prefix-empty"),
     pytest.param(DENVER, {"routingPrefix": "12345678"}, "routingPrefix", id="prefix-long"),
     pytest.param(DENVER, {"routingPrefix": "12a"}, "routingPrefix", id="prefix-not-digits"),
     pytest.param(DENVER, {"routingPrefix": 212}, "routingPrefix", id="prefix-type"),
@@ -640,16 +660,65 @@ async def test_pstn_to_a_local_gateway_and_back_to_a_cloud_provider(sb: Sandbox)
     cloud = await sb.pstn(DENVER)
     assert (cloud["id"], cloud["pstnConnectionType"]) == (INTELEPEER, "NON_INTEGRATED_CCP")
     assert "routeType" not in cloud and "routeId" not in cloud
-    assert "connection" not in await sb.details(DENVER)
+    assert (await sb.details(DENVER))["connection"] == {"type": "CLOUD_CONNECTED_PSTN"}
 
 
 async def test_paris_moves_from_its_trunk_to_pure_ip_cloud(sb: Sandbox) -> None:
     response = await sb.client.put(f"/telephony/pstn/locations/{PARIS}/connection", json={"id": PURE_IP})
     assert response.status_code == 204
     assert (await sb.pstn(PARIS))["displayName"] == "Pure IP Cloud"
-    assert "connection" not in await sb.details(PARIS)
+    assert (await sb.details(PARIS))["connection"] == {"type": "CLOUD_CONNECTED_PSTN"}
     trunks = (await sb.client.get("/telephony/config/premisePstn/trunks", params={"name": "Paris"})).json()
     assert trunks["trunks"][0]["inUse"] is False
+
+
+# --- a calling location without a PSTN connection, and the older PSTN answer ----------------------------
+
+
+async def test_a_calling_location_without_pstn_answers_as_the_pstn_service_does(sb: Sandbox) -> None:
+    response = await sb.client.get(f"/telephony/pstn/locations/{CHICAGO}/connection")
+    assert response.status_code == 404
+    body = response.json()
+    # The PSTN service's own body: `errorMessage` and `errorCode`, no `message` and no `errors`.
+    assert set(body) == {"errorMessage", "errorCode", "trackingId"}
+    assert body["errorMessage"] == "PSTN for the location is not configured."
+    assert body["trackingId"] == response.headers["TrackingID"]
+    # Its other endpoints answer as for any calling location.
+    assert (await sb.details(CHICAGO))["routingPrefix"] == "500"
+    options = await sb.client.get(f"/telephony/pstn/locations/{CHICAGO}/connectionOptions")
+    assert options.status_code == 200 and options.json()["items"]
+
+
+async def test_the_first_pstn_connection_of_a_new_site(sb: Sandbox) -> None:
+    path = f"/telephony/pstn/locations/{CHICAGO}/connection"
+    put = await sb.client.put(path, json={"premiseRouteType": "ROUTE_GROUP", "premiseRouteId": US_RG})
+    assert put.status_code == 204
+    pstn = await sb.pstn(CHICAGO)
+    assert (pstn["pstnConnectionType"], pstn["routeType"], pstn["routeId"]) == (
+        "LOCAL_GATEWAY",
+        "ROUTE_GROUP",
+        US_RG,
+    )
+    assert (await sb.details(CHICAGO))["connection"] == {"type": "ROUTE_GROUP", "id": US_RG}
+
+
+async def test_the_older_pstn_answer_has_no_route_but_the_details_name_it() -> None:
+    async with sandbox_app(pstn_connection_route=False) as sandbox:
+        paris = await sandbox.pstn(PARIS)
+        assert paris == {
+            "id": LOCAL_GATEWAY,
+            "displayName": "Local Gateway",
+            "pstnServices": ["GEOGRAPHIC_NUMBERS"],
+            "pstnConnectionType": "LOCAL_GATEWAY",
+        }
+        assert (await sandbox.details(PARIS))["connection"] == {"type": "TRUNK", "id": PARIS_LGW}
+        assert "routeType" not in await sandbox.pstn(BERLIN)
+
+
+async def test_one_digit_routing_prefixes_are_accepted(sb: Sandbox) -> None:
+    response = await sb.client.put(f"/telephony/config/locations/{LONDON}", json={"routingPrefix": "4"})
+    assert response.status_code == 200, response.text
+    assert (await sb.details(LONDON))["routingPrefix"] == "4"
 
 
 # --- pagination ------------------------------------------------------------------------------------------
@@ -674,7 +743,7 @@ async def test_telephony_pages_cap_max_and_drop_filters_from_next_links() -> Non
         link = next_link(first)
         assert link == "http://sandbox.test/v1/telephony/config/locations?start=3&max=3"
         second = await sandbox.client.get(link)
-        assert [item["name"] for item in second.json()["locations"]] == ["London"]
+        assert [item["name"] for item in second.json()["locations"]] == ["London", "Chicago"]
         assert next_link(second) is None
         filtered = await sandbox.client.get("/telephony/config/locations", params={"name": "er", "max": "1"})
         assert [item["name"] for item in filtered.json()["locations"]] == ["Denver"]
@@ -712,7 +781,7 @@ async def test_locations_pages_keep_every_query_parameter() -> None:
             url, params = next_link(response), None
             if url is not None:
                 links.append(url)
-    assert names == ["Denver", "Paris", "Berlin", "London", "Austin"]
+    assert names == ["Denver", "Paris", "Berlin", "London", "Chicago", "Austin"]
     assert len(links) == 2
     assert all(httpx.URL(link).params["orgId"] == ORG_ID for link in links)
     assert httpx.URL(links[-1]).params["start"] == "4"

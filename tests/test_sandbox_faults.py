@@ -412,21 +412,27 @@ async def test_prefix_conflicts_answer_409_without_a_job_then_changes_go_through
         assert (await sandbox.details(DENVER))["routingPrefix"] == "212"
 
 
-async def test_prefix_not_triggered_answers_206_and_changes_all_but_the_prefix() -> None:
+async def test_prefix_not_triggered_answers_206_saves_everything_and_starts_no_job() -> None:
     async with sandbox_app(prefix_not_triggered=1) as sandbox:
         body = {"routingPrefix": "212", "externalCallerIdName": "Changed", "outsideDialDigit": "8"}
         response = await sandbox.client.put(DETAILS, json=body)
         assert response.status_code == 206
-        assert "not triggered" in response.json()["failureReason"]
+        # The documented 206 example's failureReason, with this change's values.
+        assert response.json()["failureReason"] == (
+            f"UpdateRoutingPrefix batch job not triggered for Location: {DENVER}. "
+            "OldRoutingPrefix : 100. NewRoutingPrefix: 212."
+        )
         assert response.json()["trackingId"] == response.headers["TrackingID"]
+        # As observed: the prefix is saved (GET shows it at once), only the org-wide job never started.
         denver = await sandbox.details(DENVER)
         assert (denver["routingPrefix"], denver["externalCallerIdName"], denver["outsideDialDigit"]) == (
-            "100",
+            "212",
             "Changed",
             "8",
         )
         assert sandbox.org.jobs == {}
-        assert (await sandbox.client.put(DETAILS, json=body)).status_code == 200  # used up: normal again
+        again = {**body, "routingPrefix": "213"}
+        assert (await sandbox.client.put(DETAILS, json=again)).status_code == 200  # used up: normal again
 
 
 async def test_a_failing_job_ends_failed_with_an_error_item_and_restores_the_old_prefix(
@@ -511,7 +517,7 @@ async def test_the_counters_are_used_in_order_and_only_by_changes_that_would_go_
         put = f"/telephony/config/locations/{PARIS}"
         assert (await sandbox.client.put(put, json={"routingPrefix": "201"})).status_code == 409
         assert (await sandbox.client.put(put, json={"routingPrefix": "201"})).status_code == 206
-        failing = await sandbox.client.put(put, json={"routingPrefix": "201"})
+        failing = await sandbox.client.put(put, json={"routingPrefix": "202"})
         assert failing.status_code == 200
         # A job runs now: a change is refused by the real job, and the counter set meanwhile waits.
         settings.prefix_conflicts = 1
@@ -519,7 +525,7 @@ async def test_the_counters_are_used_in_order_and_only_by_changes_that_would_go_
         assert busy.status_code == 409 and failing.json()["batchJobId"] in busy.json()["failureReason"]
         assert settings.prefix_conflicts == 1
         sandbox.clock.now += 3.0
-        assert (await sandbox.details(PARIS))["routingPrefix"] == "200"
+        assert (await sandbox.details(PARIS))["routingPrefix"] == "201"  # the 206 saved it; the job failed
         assert (await sandbox.client.put(DETAILS, json={"routingPrefix": "212"})).status_code == 409
         ok = await sandbox.client.put(DETAILS, json={"routingPrefix": "212"})
         assert ok.status_code == 200

@@ -37,14 +37,16 @@ def test_seed_is_the_big_corp_org_of_the_example() -> None:
     org = SandboxOrg.seed()
     assert org.name == "Big Corp"
     assert decode(org.id) == f"ciscospark://us/ORGANIZATION/{uuid.uuid5(uuid.NAMESPACE_URL, 'Big Corp')}"
-    assert [loc.name for loc in org.locations.values()] == ["Denver", "Paris", "Berlin", "London", "Austin"]
+    names = [loc.name for loc in org.locations.values()]
+    assert names == ["Denver", "Paris", "Berlin", "London", "Chicago", "Austin"]
     calling = {loc.name: loc for loc in org.locations.values() if loc.details is not None}
-    assert set(calling) == {"Denver", "Paris", "Berlin", "London"}
+    assert set(calling) == {"Denver", "Paris", "Berlin", "London", "Chicago"}
     assert {name: loc.details["routingPrefix"] for name, loc in calling.items() if loc.details} == {
         "Denver": "100",
         "Paris": "200",
         "Berlin": "300",
         "London": "400",
+        "Chicago": "500",
     }
     denver = calling["Denver"]
     assert denver.details == {
@@ -60,7 +62,7 @@ def test_seed_is_the_big_corp_org_of_the_example() -> None:
     assert denver.numbers == ["+12145555698", "+12145555699", "+14158952369"]
     assert calling["Berlin"].details is not None
     assert calling["Berlin"].details["pAccessNetworkInfo"] == "Berlin-10115"
-    assert [loc.country for loc in org.locations.values()] == ["US", "FR", "DE", "GB", "US"]
+    assert [loc.country for loc in org.locations.values()] == ["US", "FR", "DE", "GB", "US", "US"]
     assert [t.name for t in org.trunks.values()] == ["Denver-LGW", "Paris-LGW", "Berlin-LGW"]
     assert [rg.name for rg in org.route_groups.values()] == ["US-RG", "EU-RG"]
     assert {o.display_name: o.pstn_connection_type for o in org.options.values()} == {
@@ -76,6 +78,8 @@ def test_seed_is_the_big_corp_org_of_the_example() -> None:
     assert by_name(org, "Paris").pstn == PstnConnection(lgw, "TRUNK", webex_id("TRUNK", "Paris-LGW"))
     assert by_name(org, "Berlin").pstn == PstnConnection(lgw, "ROUTE_GROUP", webex_id("ROUTE_GROUP", "EU-RG"))
     assert by_name(org, "Austin").pstn is None
+    # A new site: enabled for calling, its PSTN connection not chosen yet (every site starts so).
+    assert by_name(org, "Chicago").details is not None and by_name(org, "Chicago").pstn is None
 
 
 def test_seed_ids_are_stable_across_runs() -> None:

@@ -35,7 +35,7 @@ def test_pages_401_and_404_over_http() -> None:
                 url = response.links.get("next", {}).get("url")
                 assert url is None or url.startswith(server.base_url)
                 pages += 1
-            assert (pages, names) == (2, ["Denver", "Paris", "Berlin", "London"])
+            assert (pages, names) == (2, ["Denver", "Paris", "Berlin", "London", "Chicago"])
 
             unauthorized = httpx.get(f"{server.base_url}/locations", timeout=5)
             assert unauthorized.status_code == 401

@@ -422,3 +422,105 @@ def test_typed_calls_carry_org_id() -> None:
 
     call(server, calls, org_id="ORG-7")
     assert [r.url.params.get_list("orgId") for r in server.seen] == [["ORG-7"]] * 3
+
+
+# --- a calling location whose PSTN connection was never set ----------------------------------------------
+
+NOT_CONFIGURED = {"errorMessage": "PSTN for the location is not configured.", "errorCode": 4009}
+
+
+def pstn_answer(response: httpx.Response, calling_enabled: bool) -> Any:
+    server = Server({("GET", f"/v1/telephony/pstn/locations/{LOC}/connection"): response})
+    return call(server, lambda a: a.get_pstn_connection(LOC, calling_enabled=calling_enabled))
+
+
+@pytest.mark.parametrize("status", [404, 400, 409])
+@pytest.mark.parametrize("calling_enabled", [True, False])
+def test_the_pstn_services_not_configured_answer_reads_as_no_connection(
+    status: int, calling_enabled: bool
+) -> None:
+    # Recognised by its text whatever its status (which is not on record).
+    assert pstn_answer(httpx.Response(status, json=NOT_CONFIGURED), calling_enabled) == {}
+
+
+def test_a_404_reads_as_no_connection_only_for_a_location_known_to_be_calling_enabled() -> None:
+    unknown = httpx.Response(404, json={"message": "Location not found", "trackingId": "T1"})
+    assert pstn_answer(unknown, calling_enabled=True) == {}
+    with pytest.raises(WebexError) as raised:
+        pstn_answer(unknown, calling_enabled=False)
+    assert raised.value.status == 404 and raised.value.message == "Location not found"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"message": "PSTN for the location is not configured.", "trackingId": "T"},
+        {"errors": [{"description": "PSTN for the location is not configured."}]},
+        {"errorMessage": "pstn for the location is NOT configured"},
+    ],
+)
+def test_the_not_configured_text_is_read_wherever_the_body_puts_it(body: dict[str, Any]) -> None:
+    assert pstn_answer(httpx.Response(400, json=body), calling_enabled=False) == {}
+
+
+@pytest.mark.parametrize("status", [400, 403, 500])
+def test_other_pstn_errors_stay_errors_even_for_a_calling_location(status: int) -> None:
+    with pytest.raises(WebexError) as raised:
+        pstn_answer(httpx.Response(status, json={"errorMessage": "Something else", "errorCode": 1}), True)
+    assert raised.value.status == status and raised.value.message == "Something else"
+
+
+# --- the route of a local gateway: in the PSTN answer since 2025, always in the details ---------------
+
+OLD_LGW = {"id": "P1", "displayName": "LGW", "pstnServices": [], "pstnConnectionType": "LOCAL_GATEWAY"}
+
+
+@pytest.mark.parametrize(
+    ("connection", "lacks"),
+    [
+        (OLD_LGW, True),
+        ({**OLD_LGW, "routeType": "TRUNK"}, True),
+        ({**OLD_LGW, "routeType": "TRUNK", "routeId": None}, True),
+        ({**OLD_LGW, "routeType": "TRUNK", "routeId": "T1"}, False),
+        ({"id": "C", "pstnConnectionType": "NON_INTEGRATED_CCP"}, False),
+        ({}, False),
+    ],
+)
+def test_lacks_route_only_for_a_local_gateway_without_one(connection: dict[str, Any], lacks: bool) -> None:
+    assert api_module.lacks_route(connection) is lacks
+
+
+@pytest.mark.parametrize(
+    ("details", "route"),
+    [
+        ({"connection": {"type": "TRUNK", "id": "T1"}}, ("TRUNK", "T1")),
+        ({"connection": {"type": "ROUTE_GROUP", "id": "R1"}}, ("ROUTE_GROUP", "R1")),
+        # Other types, seen without an id on live orgs, name no route; odd shapes neither.
+        ({"connection": {"type": "CISCO_PSTN"}}, None),
+        ({"connection": {"type": "CLOUD_CONNECTED_PSTN"}}, None),
+        ({"connection": {"type": "TRUNK"}}, None),
+        ({"connection": {"type": "TRUNK", "id": ""}}, None),
+        ({"connection": {"type": "TRUNK", "id": 7}}, None),
+        ({"connection": {"type": "SOMETHING", "id": "X"}}, None),
+        ({"connection": "TRUNK"}, None),
+        ({"connection": None}, None),
+        ({}, None),
+        (None, None),
+    ],
+)
+def test_details_route_is_read_leniently(details: Any, route: tuple[str, str] | None) -> None:
+    assert api_module.details_route(details) == route
+
+
+def test_with_details_route_fills_in_only_a_missing_route() -> None:
+    details = {"connection": {"type": "ROUTE_GROUP", "id": "R1"}}
+    assert api_module.with_details_route(OLD_LGW, details) == {
+        **OLD_LGW,
+        "routeType": "ROUTE_GROUP",
+        "routeId": "R1",
+    }
+    own = {**OLD_LGW, "routeType": "TRUNK", "routeId": "T1"}
+    assert api_module.with_details_route(own, details) == own  # the PSTN answer's own route wins
+    assert api_module.with_details_route(OLD_LGW, {"connection": {"type": "CISCO_PSTN"}}) == OLD_LGW
+    ccp = {"id": "C", "pstnConnectionType": "NON_INTEGRATED_CCP"}
+    assert api_module.with_details_route(ccp, details) == ccp

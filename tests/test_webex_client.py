@@ -546,7 +546,7 @@ def test_a_retry_after_over_the_run_budget_stops_at_once_saying_what_the_org_ask
     error = info.value
     assert error.status == status
     assert "over --max-wait (1800 s, 0 s waited so far)" in error.message
-    assert error.message.endswith("the last answer: slow down")
+    assert error.message.endswith(f"the last answer: slow down (Retry-After: {value!r})")
     assert statuses == [status]  # nothing more was sent, and nothing was slept
 
 
@@ -612,7 +612,7 @@ def test_throttles_use_no_fault_tries_and_end_with_the_budget_naming_the_last_an
     # ten pauses of 3 s fill the 30 s budget; the eleventh answer is the last
     assert len(statuses) == 11 > 4
     assert sleep.waits == [3.0] * 10
-    assert error.message.endswith("the last answer: Too many requests (11)")
+    assert error.message.endswith("the last answer: Too many requests (11) (Retry-After: '3')")
     assert error.tracking_id == "T11"
     assert error.retried is not None
     assert (error.retried.throttled, error.retried.faults) == (11, 0)
@@ -1804,8 +1804,8 @@ def test_requests_waiting_for_the_pause_hold_their_concurrency_slot() -> None:
 
 
 def test_after_a_throttle_requests_leave_at_the_learned_rate() -> None:
-    """Ten requests got through in the second before the throttle: afterwards they leave at most at
-    BETA of that rate, evenly spaced, and the rate grows back from there."""
+    """Ten requests got through in the second before the throttle: after its pause they leave at that
+    rate, evenly spaced, and the rate grows from there."""
     sleep = Recorder()
     arrivals: list[float] = []
 
@@ -1830,7 +1830,7 @@ def test_after_a_throttle_requests_leave_at_the_learned_rate() -> None:
     after = arrivals[11:]
     gaps = [b - a for a, b in itertools.pairwise(after)]
     assert after[0] == pytest.approx(arrivals[10] + 1.0)  # the pause first
-    assert gaps[0] == pytest.approx(1 / 8.0, rel=0.01)  # BETA (0.8) of the ten a second learned
+    assert gaps[0] == pytest.approx(1 / 10.0, rel=0.05)  # the ten a second learned
     assert all(later <= earlier + 1e-9 for earlier, later in itertools.pairwise(gaps))  # growing
 
 

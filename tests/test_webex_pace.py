@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from reconciler.webex.pace import BETA, MIN_WINDOW, K, Pace, PaceClosed
+from reconciler.webex.pace import MIN_WINDOW, PROBE, Pace, PaceClosed
 
 
 class Clock:
@@ -50,17 +50,26 @@ def test_a_throttle_before_any_success_pauses_but_learns_no_rate() -> None:
     assert (pace.stats.pauses, pace.stats.paused) == (1, 3.0)
 
 
-def test_the_rate_is_what_got_through_since_the_last_throttle_lowered_by_beta() -> None:
+def test_the_rate_is_what_got_through_since_the_last_throttle_then_probes_upward() -> None:
     pace, clock = make()
     serve(pace, clock, 40, 4.0)  # ten a second
     pace.throttled(pace.sent(), 1.0)
     assert pace.stats.rate == pytest.approx(10.0)
-    assert pace.rate() == pytest.approx(10.0 * BETA)
-    # after the pause the curve climbs back to the learned rate at K seconds, then past it
-    clock.now += 1.0 + K
+    assert pace.rate() == pytest.approx(10.0)  # resumes at what the server let through
+    clock.now += 1.0  # the pause: the probe starts when it ends
     assert pace.rate() == pytest.approx(10.0)
     clock.now += 5.0
-    assert pace.rate() > 10.0  # type: ignore[operator]
+    assert pace.rate() == pytest.approx(10.0 * (1 + 5 * PROBE))
+
+
+def test_the_next_rate_is_measured_across_the_pause_the_server_refilled_in() -> None:
+    pace, clock = make()
+    serve(pace, clock, 10, 1.0)
+    pace.throttled(pace.sent(), 1.0)  # learned: ten a second
+    clock.now += 1.0  # the pause, in which nothing is served
+    serve(pace, clock, 30, 2.0)  # then 15 a second for 2 s: its allowance refilled during the pause
+    pace.throttled(pace.sent(), 1.0)
+    assert pace.stats.rate == pytest.approx(30 / 3.0)  # 10 a second over the 3 s since the throttle
 
 
 def test_a_burst_measured_over_less_than_the_minimum_window_is_not_taken_for_a_rate() -> None:
@@ -78,11 +87,12 @@ def test_throttles_of_requests_sent_before_the_last_one_are_echoes_counted_once(
         pace.throttled(number, 1.0)
     assert pace.stats.throttles == 1
     assert pace.stats.rate == pytest.approx(10.0)
-    # a request sent after that throttle, and throttled in turn, is news: nothing got through since
+    # a request sent after that throttle, and throttled in turn, is news: nothing got through since,
+    # so the rate is halved
     asyncio.run(pace.wait_turn())
     pace.throttled(pace.sent(), 1.0)
     assert pace.stats.throttles == 2
-    assert pace.stats.rate == pytest.approx(10.0 * BETA * BETA, rel=0.01)
+    assert pace.stats.rate == pytest.approx(5.0, rel=0.01)
 
 
 def test_paced_requests_leave_one_slot_apart() -> None:
@@ -95,7 +105,7 @@ def test_paced_requests_leave_one_slot_apart() -> None:
 
     waits = asyncio.run(three())
     assert waits[0] == (1.0, 0.0)  # the pause, then the first slot at once
-    assert [slotted for _, slotted in waits[1:]] == pytest.approx([1 / 8.0] * 2, rel=0.02)
+    assert [slotted for _, slotted in waits[1:]] == pytest.approx([1 / 10.0] * 2, rel=0.02)
 
 
 def test_the_budget_bounds_the_sum_of_all_pauses_and_then_closes_the_pace() -> None:
@@ -134,3 +144,15 @@ def test_a_waiter_serves_a_pause_that_began_while_it_waited() -> None:
 def test_a_negative_budget_is_refused() -> None:
     with pytest.raises(ValueError):
         make(max_wait=-1.0)
+
+
+def test_the_pause_callback_hears_of_each_new_throttle_once_not_of_its_echoes() -> None:
+    clock = Clock()
+    heard: list[tuple[float, float, float]] = []
+    pace = Pace(60.0, clock=clock, sleep=clock.sleep, on_pause=lambda *told: heard.append(told))
+    first, second = pace.sent(), pace.sent()
+    pace.throttled(first, 2.0)
+    clock.now += 0.5
+    pace.throttled(second, 2.0)  # an echo that lengthens the pause a little
+    assert heard == [(2.0, 2.0, 60.0)]
+    assert pace.stats.paused == 2.5

@@ -325,10 +325,13 @@ def test_apply_uses_the_reviewed_plan_when_it_is_there(run_step: StepRunner) -> 
     assert result.outputs == {"exitcode": "0", "saved-plan": "true"}
 
 
-def test_apply_falls_back_to_a_fresh_plan_when_the_reviewed_one_is_stale(run_step: StepRunner) -> None:
+@pytest.mark.parametrize("refused", [5, 3])  # stale or not the fresh plan; damaged or forged beyond reading
+def test_apply_falls_back_to_a_fresh_plan_when_the_reviewed_one_is_refused(
+    run_step: StepRunner, refused: int
+) -> None:
     saved = run_step.saved_plan()
     env = {"WXC_PATHS": "a.yaml b.yaml", "WXC_FORCE": "false", "WXC_PR": "7"}
-    result = run_step(step(workflow("apply"), "apply")["run"], env, [5, 0])
+    result = run_step(step(workflow("apply"), "apply")["run"], env, [refused, 0])
     assert result.calls == [
         ["apply", "--plan", str(saved), "a.yaml", "b.yaml"],
         ["apply", "a.yaml", "b.yaml"],

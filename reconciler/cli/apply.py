@@ -19,6 +19,7 @@ from reconciler.cli.common import (
     threshold_options,
     to_step_summary,
 )
+from reconciler.cli.output import output_file, write
 from reconciler.connection import Connection
 from reconciler.jobs import JobPolling
 from reconciler.plan import Plan
@@ -26,6 +27,11 @@ from reconciler.render.json import report_json
 from reconciler.render.markdown import GITHUB_COMMENT_LIMIT, report_markdown
 from reconciler.render.progress import job_progress, progress
 from reconciler.render.text import render_plan, report_line, report_summary
+
+NEEDS_PATHS = (
+    "--plan FILE needs the desired-state PATHS the plan was made from: the saved plan is applied only "
+    "when a fresh plan of them against the org has exactly its steps"
+)
 
 
 @click.command()
@@ -38,19 +44,15 @@ from reconciler.render.text import render_plan, report_line, report_summary
     "--plan",
     "plan_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Apply exactly this saved plan (from `plan --out`); refused (exit 5) if the org changed since. "
-    "With PATHS, also refused if those files differ from the ones planned.",
+    help="Apply the reviewed plan saved here (by `plan --out`), given the PATHS it was made from: only "
+    "when a fresh plan of PATHS against the org has exactly its steps; refused (exit 5) otherwise.",
 )
 @click.option("--dry-run", is_flag=True, help="Go through every step but send no PUT.")
 @click.option("--force", is_flag=True, help="Apply even when the plan exceeds a safety threshold.")
 @click.option(
     "--detailed-exitcode", is_flag=True, help="Exit 2 when changes were applied, 0 when none, 1 on failure."
 )
-@click.option(
-    "--json-report",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also write the report of every step as JSON here (for CI).",
-)
+@output_file("--json-report", help="Also write the report of every step as JSON here (for CI)")
 def apply(
     paths: tuple[Path, ...],
     connection: Connection,
@@ -65,10 +67,10 @@ def apply(
 ) -> int:
     """Make the changes: per location the PSTN connection first, then the location details.
 
-    Plans afresh from PATHS, or applies a saved plan with --plan FILE.
+    Plans afresh from PATHS; with --plan FILE, applies only when that fresh plan is the saved one.
     """
-    if not paths and plan_file is None:
-        raise click.UsageError("give the desired-state PATHS, or --plan FILE")
+    if not paths:
+        raise click.UsageError(NEEDS_PATHS if plan_file else "give the desired-state PATHS")
     text = fmt == "text"
 
     def show_plan(the_plan: Plan) -> None:
@@ -82,14 +84,17 @@ def apply(
 
     polling = JobPolling(on_status=job_progress(err))
     options = manager.ApplyOptions(thresholds, force, dry_run, show_plan, show_step, polling)
-    if plan_file is not None:
-        report = run(manager.apply_saved(plan_file, paths, connection, concurrency, options))
-    else:
-        with progress(err, "Reading locations") as tick:
-            report = run(manager.apply(paths, connection, concurrency, options, on_location=tick))
-    if json_report is not None:
-        json_report.write_text(report_json(report) + "\n", encoding="utf-8")
+    with progress(err, "Reading locations") as tick:
+        if plan_file is not None:
+            applying = manager.apply_saved(plan_file, paths, connection, concurrency, options, tick)
+        else:
+            applying = manager.apply(paths, connection, concurrency, options, on_location=tick)
+        report = run(applying)
     show_report(report, fmt)
+    if json_report is not None and not write(
+        json_report, report_json(report) + "\n", "the JSON report", "the report is on stdout"
+    ):
+        return EXIT_ERROR
     return exit_code(report, detailed_exitcode)
 
 

@@ -62,14 +62,14 @@ def handles_user_errors(command: Callable[..., int]) -> Callable[..., int]:
             for error in exc.errors:
                 err.print(str(error), soft_wrap=True, markup=False)
             if in_github_actions():  # so the errors show on the pull request's lines
-                print(github.annotations(exc.errors))
+                github.print_commands(github.annotations(exc.errors))
             err.print(f"{len(exc.errors)} error(s); nothing was sent to the org.", style="red")
             return EXIT_INVALID
         except (ConfigError, PlanFileError) as exc:
             err.print(f"error: {exc}", soft_wrap=True, markup=False)
             return EXIT_INVALID
         except StalePlan as exc:
-            err.print("The saved plan is stale; nothing was applied:", style="red")
+            err.print(f"{exc.headline}; nothing was applied:", style="red", markup=False, soft_wrap=True)
             for reason in exc.reasons:
                 err.print(f"  - {reason}", soft_wrap=True, markup=False)
             err.print("Plan again to see what applying the desired state would do now.", markup=False)

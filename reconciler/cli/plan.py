@@ -7,6 +7,7 @@ import click
 from reconciler import manager, planfile, safety
 from reconciler.cli.common import (
     EXIT_CHANGES,
+    EXIT_ERROR,
     EXIT_OK,
     connection_options,
     err,
@@ -18,6 +19,7 @@ from reconciler.cli.common import (
     threshold_options,
     to_step_summary,
 )
+from reconciler.cli.output import output_file, write
 from reconciler.connection import Connection
 from reconciler.plan import Plan
 from reconciler.render.json import plan_json
@@ -32,12 +34,7 @@ from reconciler.render.text import render_plan, render_warnings
 @connection_options
 @threshold_options
 @format_option("text", "markdown", "json")
-@click.option(
-    "--out",
-    "out_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Also save the plan here, for `apply --plan FILE`.",
-)
+@output_file("--out", "out_file", help="Also save the plan here, for `apply --plan FILE PATHS`")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
 def plan(
     paths: tuple[Path, ...],
@@ -52,8 +49,6 @@ def plan(
     with progress(err, "Reading locations") as tick:
         planned = run(manager.plan(paths, connection, concurrency, on_location=tick))
     warnings = safety_warnings(planned.plan, thresholds)
-    if out_file is not None:
-        out_file.write_text(planfile.to_json(planned.saved(connection)), encoding="utf-8")
     if fmt == "json":
         print(plan_json(planned.plan, warnings))
     elif fmt == "markdown":
@@ -63,6 +58,10 @@ def plan(
         render_plan(planned.plan, out)
         render_warnings(warnings, out)
     to_step_summary(lambda limit: plan_markdown(planned.plan, warnings=warnings, limit=limit))
+    if out_file is not None:
+        saved = planfile.to_json(planned.saved(connection))
+        if not write(out_file, saved, "the plan", "it is shown above, not saved"):
+            return EXIT_ERROR
     return EXIT_CHANGES if detailed_exitcode and planned.plan.steps else EXIT_OK
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import click
 
-from reconciler.cli.common import EXIT_OK, err, handles_user_errors, out
-from reconciler.connection import SANDBOX_STATE_FILE, read_token
+from reconciler.cli.common import EXIT_OK, err, handles_user_errors, out, run
+from reconciler.connection import SANDBOX_STATE_FILE, ConfigError, read_token
 
 _SHARE = click.FloatRange(0.0, 1.0)
 _COUNT = click.IntRange(min=0)
@@ -138,7 +138,7 @@ def sandbox() -> None:
 
 @sandbox.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=8080, show_default=True)
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
 @click.option(
     "--state",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -154,13 +154,17 @@ def serve(host: str, port: int, state: Path, require_token: bool, **faults: Any)
 
     Faults are off unless switched on below; the routing-prefix counters apply in the order listed.
     """
-    from reconciler.sandbox import SandboxSettings
+    from reconciler.sandbox import SandboxOrg, SandboxSettings, StateFileError
     from reconciler.sandbox.faults import describe
     from reconciler.sandbox.server import serve as serve_org
 
     token = None
     if require_token:
         token = read_token()
+    try:  # here, so that a corrupt state file is a usage error, not a crash of the server's start
+        SandboxOrg.load(state)
+    except StateFileError as exc:
+        raise ConfigError(str(exc)) from None
     settings = SandboxSettings(**faults)
     err.print(f"Sandbox org at http://{host}:{port}/v1 (state in {state})", markup=False)
     err.print(f"Routing-prefix jobs take {settings.job_seconds:g} s.", markup=False)
@@ -173,10 +177,14 @@ def serve(host: str, port: int, state: Path, require_token: bool, **faults: Any)
 @click.option(
     "--state", type=click.Path(dir_okay=False, path_type=Path), default=SANDBOX_STATE_FILE, show_default=True
 )
+@handles_user_errors
 def reset(state: Path) -> int:
     """Start the sandbox org afresh from its seed."""
-    from reconciler.sandbox import SandboxOrg
+    from reconciler.sandbox import SandboxOrg, StateFile, StateFileError
 
-    SandboxOrg.seed().save(state)
+    try:  # under the state's lock, so that a process using the org meanwhile sees the reset
+        run(StateFile(state).replace(SandboxOrg.seed()))
+    except StateFileError as exc:
+        raise ConfigError(str(exc)) from None
     out.print(f"Sandbox org reset ({state}).", markup=False)
     return EXIT_OK

@@ -31,7 +31,7 @@ def validate(paths: tuple[Path, ...], fmt: str) -> int:
     except InvalidInput as exc:
         if fmt != "github":
             raise
-        print(github.annotations(exc.errors))
+        github.print_commands(github.annotations(exc.errors))
         return EXIT_INVALID
     out.print(f"Valid: {len(desired.locations)} locations in {len(desired.files)} file(s).", markup=False)
     return EXIT_OK

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from reconciler.desired.display import SURROGATE
 from reconciler.desired.places import Places
 
 try:
@@ -113,6 +114,9 @@ def _build(parser: Any, places: Places) -> Any:
 def _scalar(event: Any) -> Any:
     value: str = event.value
     if event.style:  # quoted or block: text as written
+        if event.style == '"' and not value.isascii() and SURROGATE.search(value):
+            # A "\ud800" escape (libyaml refuses it too): the full loader says where and why.
+            raise Fallback
         return value
     if value in _PLAIN_CONSTANTS:
         return _PLAIN_CONSTANTS[value]

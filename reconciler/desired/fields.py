@@ -15,7 +15,7 @@ from reconciler.desired.display import quoted
 DIGIT_FIELDS = frozenset({"outsideDialDigit", "routingPrefix"})
 E164_FIELDS = frozenset({"chargeNumber", "callingLineId.phoneNumber"})
 
-ROUTING_PREFIX = re.compile(r"^[0-9]{2,7}$")
+ROUTING_PREFIX = re.compile(r"^[0-9]{1,7}$")
 OUTSIDE_DIAL_DIGIT = re.compile(r"^[0-9]$")
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 ANNOUNCEMENT_LANGUAGE = re.compile(r"^[a-z]{2,3}_[a-z]{2}$")

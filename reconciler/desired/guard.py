@@ -29,7 +29,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.events import AliasEvent
 from ruamel.yaml.nodes import CollectionNode, MappingNode, Node, ScalarNode, SequenceNode
 
-from reconciler.desired.display import printable, quoted
+from reconciler.desired.display import SURROGATE, printable, quoted
 
 # A desired-state file is at most 5 levels deep (file, locations, location, pstn, value); 64 leaves room
 # for any honest file and stays far from Python's recursion limit in ruamel and in the later stages.
@@ -113,9 +113,9 @@ class GuardedComposer(Composer):
         finally:
             self._nesting -= 1
         is_key = isinstance(parent, MappingNode) and index is None
-        problem = tag_problem(node, is_key, self.resolver)
-        if problem is not None:
-            self.problems.append(Problem(node.start_mark.line, node.start_mark.column, problem))
+        for problem in (tag_problem(node, is_key, self.resolver), surrogate_problem(node, is_key, index)):
+            if problem is not None:
+                self.problems.append(Problem(node.start_mark.line, node.start_mark.column, problem))
         return node
 
     def _count_alias(self, node: Node, event: Any) -> None:
@@ -162,6 +162,37 @@ def tag_problem(node: Node, is_key: bool, resolver: Any) -> str | None:
             return None
         return '`<<` is YAML\'s merge key and works only as a key; to mean the text, write "<<"'
     return _refused_tag(tag)
+
+
+def surrogate_problem(node: Node, is_key: bool, index: Any) -> str | None:
+    """Why a scalar holding a UTF-16 surrogate (from a `"\\ud800"` escape) is refused, or None.
+
+    A surrogate is no character: no HTTP body, terminal or log can carry it, so it would pass every
+    check and fail the PUT that sends it, after the PUTs before it. `index` is the key node of a
+    mapping's value, which names the field.
+    """
+    text = str(node.value) if isinstance(node, ScalarNode) else ""
+    found = SURROGATE.search(text)
+    if found is None:
+        return None
+    pair = text[found.start() : found.start() + 2]
+    if is_key:
+        where = "this key"
+    elif isinstance(index, ScalarNode):
+        where = printable(str(index.value))
+    else:
+        where = "this value"
+    if len(pair) == 2 and "\ud800" <= pair[0] <= "\udbff" and "\udc00" <= pair[1] <= "\udfff":
+        character = pair.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+        escape = "".join(f"\\u{ord(c):04x}" for c in pair)
+        return (
+            f'{where} holds "{escape}", a UTF-16 surrogate pair, which YAML does not join into one '
+            f'character; write the character itself, or "\\U{ord(character):08x}"'
+        )
+    return (
+        f'{where} holds "\\u{ord(found.group()):04x}", a UTF-16 surrogate without its pair, which is '
+        "not a character and cannot be sent to Webex"
+    )
 
 
 def _typed_value_problem(node: ScalarNode, tag: str, resolver: Any) -> str | None:

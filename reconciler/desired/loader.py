@@ -98,14 +98,33 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[str], li
 
 
 def _yaml_files_below(top: str) -> tuple[list[str], list[InputError]]:
+    """Every YAML file below `top`, through symbolic links to directories too.
+
+    A link back to a directory it is inside of would be endless: it is an error naming both. A
+    directory reached a second time (two links to it) is not walked again.
+    """
     errors: list[InputError] = []
 
     def on_error(error: OSError) -> None:
         errors.append(InputError(Position(error.filename or top), f"cannot read directory: {error.strerror}"))
 
     found: list[tuple[tuple[str, ...], str]] = []
-    for directory, subdirectories, names in os.walk(top, onerror=on_error):
-        subdirectories[:] = [d for d in subdirectories if not d.startswith(".")]
+    # The real directories from `top` down to each directory walked, for the loop check.
+    ancestors: dict[str, tuple[str, ...]] = {top: (os.path.realpath(top),)}
+    walked = set(ancestors[top])
+    for directory, subdirectories, names in os.walk(top, onerror=on_error, followlinks=True):
+        kept = []
+        for name in sorted(d for d in subdirectories if not d.startswith(".")):
+            path = os.path.join(directory, name)
+            real = os.path.realpath(path)
+            if real in ancestors[directory]:
+                message = f"a symbolic link to {printable(real, 200)}, a directory it is in: an endless loop"
+                errors.append(InputError(Position(path), message))
+            elif real not in walked:
+                walked.add(real)
+                ancestors[path] = (*ancestors[directory], real)
+                kept.append(name)
+        subdirectories[:] = kept
         relative = Path(os.path.relpath(directory, top)).parts
         relative = () if relative == (".",) else relative
         for name in names:

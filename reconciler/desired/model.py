@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.desired.display import escaped
+
 # The location-details fields the desired-state file may manage, in the API's own names and in the
 # order they are shown to people.
 DETAIL_FIELDS: tuple[str, ...] = (
@@ -33,7 +35,9 @@ class Position:
     col: int = 1
 
     def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.col}"
+        # The name as given, but a line break or a terminal escape in it is shown, not acted on; an
+        # undecodable byte (a surrogate, from the command line) is shown as its escape too.
+        return f"{escaped(self.file)}:{self.line}:{self.col}"
 
 
 @dataclass(frozen=True)

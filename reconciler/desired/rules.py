@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from reconciler.desired.display import UNSAFE, printable
+from reconciler.desired.display import SURROGATE, UNSAFE, printable
 from reconciler.desired.fields import (
     ANNOUNCEMENT_LANGUAGE,
     DIGIT_FIELDS,
@@ -117,11 +117,11 @@ def pstn(fields: FieldSet) -> list[InputError]:
 
 
 def routing_prefix(fields: FieldSet) -> list[InputError]:
-    """`routingPrefix` is 2 to 7 digits (null clears it)."""
+    """`routingPrefix` is 1 to 7 digits (null clears it)."""
     value = _string(fields, "routingPrefix")
     if value is None or ROUTING_PREFIX.fullmatch(value):
         return []
-    message = f'routingPrefix must be 2 to 7 digits, e.g. "212", not {quoted(value)}'
+    message = f'routingPrefix must be 1 to 7 digits, e.g. "212", not {quoted(value)}'
     return [InputError(fields.position("routingPrefix"), message)]
 
 
@@ -230,6 +230,8 @@ def one_line_of_text(fields: FieldSet) -> list[InputError]:
                 what = "a line break"
             elif unicodedata.category(char) == "Cc":
                 what = "a control character"
+            elif SURROGATE.match(char):  # the loader refuses these first, naming the escape
+                what = "a UTF-16 surrogate"
             else:
                 what = "a bidirectional-text control"
             message = (

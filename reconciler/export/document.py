@@ -62,7 +62,7 @@ _FORMATS: dict[str, _Format] = {
     "externalCallerIdName": _Format(clearable=True),
     "pAccessNetworkInfo": _Format(clearable=True),
     "outsideDialDigit": _Format(OUTSIDE_DIAL_DIGIT, "one digit", quoted=True, clearable=True),
-    "routingPrefix": _Format(ROUTING_PREFIX, "2 to 7 digits", quoted=True, clearable=True),
+    "routingPrefix": _Format(ROUTING_PREFIX, "1 to 7 digits", quoted=True, clearable=True),
     "chargeNumber": _Format(E164, "an E.164 number", quoted=True, clearable=True),
     "callingLineId.name": _Format(),
     "callingLineId.phoneNumber": _Format(E164, "an E.164 number", quoted=True),

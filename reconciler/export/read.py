@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import Any
 
 from reconciler.desired.model import InputError, InvalidInput, Position
 from reconciler.export.document import LiveLocation, OrgSnapshot
 from reconciler.resolve import unknown_location_message
+from reconciler.state import with_route
 from reconciler.webex.api import CallingApi, ConnectionOption, Location, Named
-from reconciler.webex.errors import WebexError
 
 COMMAND_LINE = Position("<command line>")
 
@@ -54,27 +53,20 @@ def select_locations(
 
 
 async def read_location(api: CallingApi, location: Named, place: Location | None) -> LiveLocation:
-    details, pstn = await asyncio.gather(
-        api.get_location_details(location.id), _pstn_connection(api, location.id)
+    # From the calling-locations list: a 404 for its PSTN connection means none is set up yet.
+    details, answer = await asyncio.gather(
+        api.get_location_details(location.id), api.get_pstn_connection(location.id, calling_enabled=True)
     )
+    pstn = await with_route(api, location.id, answer, details)
     options: tuple[ConnectionOption, ...] = ()
     # Only to tell whether the provider's name is shared, which needs the options the location has.
-    if pstn is not None and pstn.get("pstnConnectionType") == "NON_INTEGRATED_CCP":
+    if pstn.get("pstnConnectionType") == "NON_INTEGRATED_CCP":
         options = tuple(await api.list_connection_options(location.id))
     return LiveLocation(
         name=location.name,
         details=details,
-        pstn=pstn,
+        pstn=pstn or None,
         options=options,
         city=place.city if place else None,
         country=place.country if place else None,
     )
-
-
-async def _pstn_connection(api: CallingApi, location_id: str) -> dict[str, Any] | None:
-    try:
-        return await api.get_pstn_connection(location_id)
-    except WebexError as exc:
-        if exc.status == 404:  # the location has no PSTN connection set up
-            return None
-        raise

@@ -282,8 +282,7 @@ def _report_row(result: StepResult) -> str:
 def _report_details(result: StepResult) -> Iterator[str]:
     error = result.error
     if error is not None:
-        status = f"HTTP {error.status}" if error.status else "no answer"
-        yield f"**{status}**: {_escape_text(error.message)}"
+        yield f"**{error.head}**: {_escape_text(error.message)}"
         if error.error_codes:
             yield "errorCode " + ", ".join(_cell_code(str(c)) for c in error.error_codes)
         if error.tracking_id:

@@ -7,9 +7,10 @@ and by the tests (ServerThread). The Webex client never imports this package.
 from reconciler.sandbox.app import create_app
 from reconciler.sandbox.faults import ConnectionDropped
 from reconciler.sandbox.gateway import RecordedRequest
-from reconciler.sandbox.org import SandboxOrg, webex_id
+from reconciler.sandbox.org import SandboxOrg, StateFileError, webex_id
 from reconciler.sandbox.server import ServerThread, serve
 from reconciler.sandbox.settings import SandboxSettings
+from reconciler.sandbox.statefile import StateFile
 
 __all__ = [
     "ConnectionDropped",
@@ -17,6 +18,8 @@ __all__ = [
     "SandboxOrg",
     "SandboxSettings",
     "ServerThread",
+    "StateFile",
+    "StateFileError",
     "create_app",
     "serve",
     "webex_id",

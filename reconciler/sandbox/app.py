@@ -5,9 +5,11 @@ Error bodies and errorCodes: see `reconciler.sandbox.errors`; the PUT rules: `re
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +26,19 @@ from reconciler.sandbox.errors import (
     BAD_QUERY,
     NOT_FOUND,
     PREFIX_JOB_ERROR,
+    STATE_FILE,
     WebexError,
     http_error_handler,
+    pstn_not_configured,
     tracking_id,
     webex_error_handler,
 )
 from reconciler.sandbox.faults import Faults, PrefixOutcome, take_prefix_outcome
 from reconciler.sandbox.gateway import Gateway, RecordedRequest
-from reconciler.sandbox.org import Job, JobError, Location, PstnConnection, SandboxOrg
+from reconciler.sandbox.org import Job, JobError, Location, PstnConnection, SandboxOrg, StateFileError
 from reconciler.sandbox.paging import paginate
 from reconciler.sandbox.settings import SandboxSettings
+from reconciler.sandbox.statefile import StateFile
 
 Handler = Callable[[Request], Awaitable[Response]]
 # Accepted values of `order` on the telephony locations list, and whether each sorts descending.
@@ -43,21 +48,22 @@ ORDERS = {
 }
 SERVICE_TYPES = ("GEOGRAPHIC_NUMBERS", "TOLLFREE_NUMBERS", "BUSINESS_TEXTS", "MOBILE_NUMBERS")
 JOB_IN_PROGRESS = "Cannot update the routing prefix: another routing prefix job is in progress"
+# The documented 206 example's failureReason, word for word but for the values.
 JOB_NOT_TRIGGERED = (
-    "The routing prefix update job was not triggered: the routing prefix is unchanged; "
-    "the other settings were updated"
+    "UpdateRoutingPrefix batch job not triggered for Location: {location}. OldRoutingPrefix : {old}. "
+    "NewRoutingPrefix: {new}."
 )
 
 
-def _route(path: str, before: Callable[[], None], **handlers: Handler) -> Route:
+def _route(path: str, around: Callable[[], AbstractAsyncContextManager[None]], **handlers: Handler) -> Route:
     """One route per path, so a wrong method on a known path is a 405 naming every allowed method.
 
-    `before` runs ahead of every handler.
+    Every handler runs inside `around()`. The answer is sent after it, so the latency is not inside.
     """
 
     async def endpoint(request: Request) -> Response:
-        before()
-        return await handlers["GET" if request.method == "HEAD" else request.method](request)
+        async with around():
+            return await handlers["GET" if request.method == "HEAD" else request.method](request)
 
     return Route(path, endpoint, methods=list(handlers))
 
@@ -99,10 +105,10 @@ class _Api:
     def __init__(self, org: SandboxOrg, settings: SandboxSettings, state_path: Path | None) -> None:
         self.org = org
         self.settings = settings
-        self.state_path = state_path
+        self.state = StateFile(state_path) if state_path is not None else None
 
     def routes(self) -> list[Route]:
-        route = functools.partial(_route, before=self._end_jobs)
+        route = functools.partial(_route, around=self._handling)
         return [
             route("/v1/locations", GET=self.list_locations),
             route("/v1/telephony/config/locations", GET=self.list_calling_locations),
@@ -118,6 +124,21 @@ class _Api:
         ]
 
     # --- helpers ---------------------------------------------------------------------------------
+    @contextlib.asynccontextmanager
+    async def _handling(self) -> AsyncIterator[None]:
+        """Around each request: with a state file, its lock and its latest state; then the jobs that
+        ended. A state file that cannot be used is a 503 saying why, never a crash of the app."""
+        if self.state is None:
+            self._end_jobs()
+            yield
+            return
+        try:
+            async with self.state.request(self.org):
+                self._end_jobs()
+                yield
+        except StateFileError as exc:
+            raise WebexError.one(503, str(exc), STATE_FILE) from None
+
     def _end_jobs(self) -> None:
         """Finish the jobs that ended since the last request: a failed one restores the old prefix.
 
@@ -152,8 +173,8 @@ class _Api:
         return PstnConnection(option_id, route_type, route_id)
 
     def _saved(self) -> None:
-        if self.state_path is not None:
-            self.org.save(self.state_path)
+        if self.state is not None:
+            self.state.save(self.org)
 
     # --- locations -------------------------------------------------------------------------------
     async def list_locations(self, request: Request) -> Response:
@@ -207,11 +228,12 @@ class _Api:
         outcome = take_prefix_outcome(self.settings)
         if outcome is PrefixOutcome.CONFLICT:
             return _failure(request, 409, JOB_IN_PROGRESS)
-        if outcome is PrefixOutcome.NOT_TRIGGERED:
-            self._update(location, {k: v for k, v in body.items() if k != "routingPrefix"})
-            self._saved()
-            return _failure(request, 206, JOB_NOT_TRIGGERED)
         old_prefix = location.details["routingPrefix"]
+        if outcome is PrefixOutcome.NOT_TRIGGERED:
+            self._update(location, body)  # the prefix too: GET shows it, but no job moves the numbers
+            self._saved()
+            reason = JOB_NOT_TRIGGERED.format(location=location.id, old=old_prefix, new=body["routingPrefix"])
+            return _failure(request, 206, reason)
         self._update(location, body)
         job = self.org.start_prefix_job(location, now, tracking_id(request.scope))
         _give_outcome(job, outcome, location, old_prefix)
@@ -230,8 +252,9 @@ class _Api:
     async def get_pstn(self, request: Request) -> Response:
         location = self._location(request)
         if location.pstn is None:
-            raise WebexError.one(404, f"No PSTN connection is set up for location {location.id}", NOT_FOUND)
-        return JSONResponse(views.pstn_connection(self.org, location))
+            return pstn_not_configured(request)
+        answer = views.pstn_connection(self.org, location, with_route=self.settings.pstn_connection_route)
+        return JSONResponse(answer)
 
     async def put_pstn(self, request: Request) -> Response:
         location = self._location(request)
@@ -301,6 +324,10 @@ def create_app(
     settings: SandboxSettings | None = None,
 ) -> Starlette:
     """The simulator over `org` (mutated in place; saved to `state_path` after each successful change).
+
+    With `state_path`, the file is the truth, shared with any other process or app that serves it:
+    each request holds its lock and first reads it afresh if another changed it (see
+    `reconciler.sandbox.statefile`); `org` is served as it is until the file exists.
 
     `token=None` accepts any non-empty bearer token. `app.state.org` is the live org,
     `app.state.requests` the list of RecordedRequest answered so far, `app.state.settings` the settings

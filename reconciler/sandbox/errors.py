@@ -8,8 +8,11 @@ errorCode status meaning
 ========= ====== ======================================================================================
 4001      401    missing, malformed or wrong bearer token
 4005      405    method not allowed on a known path
-4008      404    not found: unknown path, location (or one not enabled for Calling), job, PSTN connection,
-                 or an ``orgId`` that is not the sandbox org's
+4008      404    not found: unknown path, location (or one not enabled for Calling), job, or an ``orgId``
+                 that is not the sandbox org's
+4009      404    the PSTN service's ``{"errorMessage", "errorCode", "trackingId"}`` (no ``message``) for a
+                 calling location whose PSTN connection was never set: "PSTN for the location is not
+                 configured." (the live text; the status and code are not on record)
 4029      429    rate limited (the org's token bucket or sliding window); the ``Retry-After`` header says
                  how many whole seconds to wait (or carries the text of ``SandboxSettings.retry_after``)
 4400      400    a bad query parameter (``max``, ``start``, ``order``, ``serviceTypes``)
@@ -20,6 +23,8 @@ errorCode status meaning
 25008     400    an invalid field value: unknown field, wrong JSON type, bad format, missing required
                  field, a reference to a trunk/route group/option that does not exist or is not available,
                  a setting the location's country does not allow, a PSTN type the API cannot set
+503       503    the sandbox's own state file cannot be used (corrupt, unreadable, or locked by another
+                 process past the wait): the description names the file
 500       500    a bug in the sandbox itself (the exception still propagates, for the test to see)
 500-504   5xx    a fault injected by ``SandboxSettings.fail_rate`` (500, 502, 503 or 504): the errorCode
                  is the status, and the description says the fault was injected
@@ -43,12 +48,14 @@ from starlette.types import Scope
 UNAUTHORIZED = 4001
 METHOD_NOT_ALLOWED = 4005
 NOT_FOUND = 4008
+PSTN_NOT_CONFIGURED = 4009
 RATE_LIMITED = 4029
 BAD_QUERY = 4400
 DUPLICATE_ROUTING_PREFIX = 5600
 BAD_BODY = 25000
 INVALID_VALUE = 25008
 PREFIX_JOB_ERROR = 6100
+STATE_FILE = 503
 
 # Where the gateway leaves the request's tracking id for the handlers (an ASGI scope extension key).
 TRACKING_KEY = "wxc_sandbox.tracking_id"
@@ -100,6 +107,16 @@ def error_response(
         "trackingId": tracking,
     }
     return JSONResponse(body, status_code=status, headers=dict(headers or {}))
+
+
+def pstn_not_configured(request: Request) -> JSONResponse:
+    """The PSTN service's answer for a calling location without a PSTN connection: its own body shape."""
+    body = {
+        "errorMessage": "PSTN for the location is not configured.",
+        "errorCode": PSTN_NOT_CONFIGURED,
+        "trackingId": tracking_id(request.scope),
+    }
+    return JSONResponse(body, status_code=404)
 
 
 def webex_error_handler(request: Request, exc: Exception) -> JSONResponse:

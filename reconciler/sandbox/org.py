@@ -14,7 +14,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -34,6 +34,10 @@ DETAIL_FIELDS: tuple[str, ...] = (
     "chargeNumber",
 )
 ROUTE_KINDS = {"TRUNK": "trunk", "ROUTE_GROUP": "routeGroup"}  # premiseRouteType -> key in the file
+
+
+class StateFileError(ValueError):
+    """A sandbox state file that cannot be used: unreadable, not a state file, or locked too long."""
 
 
 def webex_id(kind: str, key: str | uuid.UUID) -> str:
@@ -334,15 +338,30 @@ class SandboxOrg:
 
     @classmethod
     def load(cls, path: Path) -> SandboxOrg:
-        """The org saved at `path`, or the seed when there is no such file."""
-        if not path.exists():
-            return cls.seed()
+        """The org saved at `path`, or the seed when there is no such file; StateFileError if unusable."""
         try:
-            return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ValueError(
-                f"{path}: not a sandbox state file ({exc!r}); delete it to start afresh"
-            ) from exc
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return cls.seed()
+        except OSError as exc:
+            raise StateFileError(f"{path}: cannot read the sandbox state: {exc.strerror}") from None
+        try:
+            org = cls.from_json(json.loads(text))
+            org.to_json()  # every name it refers to (an option, a trunk) is there, or a KeyError
+        except (ValueError, LookupError, TypeError, AttributeError, RecursionError) as exc:
+            # A cut-off write, a hand edit, a file of another kind: its content is no use, and the
+            # message says how to start afresh rather than quoting it.
+            reason = f"{type(exc).__name__}: {exc}"[:200]
+            raise StateFileError(
+                f"{path}: not a sandbox state file ({reason}); "
+                f"`wxc-reconcile sandbox reset --state {path}` starts the sandbox org afresh"
+            ) from None
+        return org
+
+    def become(self, other: SandboxOrg) -> None:
+        """Take on `other`'s whole state, in place: the app and its middleware hold this object."""
+        for item in fields(self):
+            setattr(self, item.name, getattr(other, item.name))
 
     def save(self, path: Path) -> None:
         """Write the state atomically: a temporary file beside `path`, then os.replace."""

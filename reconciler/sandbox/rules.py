@@ -19,7 +19,7 @@ from reconciler.sandbox.org import Location, SandboxOrg
 LANGUAGE = re.compile(r"[a-z]{2}_[a-z]{2}")  # en_us, fr_fr; en_US is refused by the live API
 E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 DIAL_DIGIT = re.compile(r"[0-9]")
-ROUTING_PREFIX = re.compile(r"[0-9]{2,7}")
+ROUTING_PREFIX = re.compile(r"[0-9]{1,7}")
 MAX_NAME_LENGTH = 30  # callingLineId.name, externalCallerIdName
 P_ACCESS_NETWORK_INFO_COUNTRIES = ("BE", "DE", "FR")
 ROUTE_TYPES = ("TRUNK", "ROUTE_GROUP")
@@ -133,11 +133,11 @@ def enforce_outside_dial_digit(value: Any, org: SandboxOrg, location: Location) 
 
 
 def routing_prefix(value: Any, org: SandboxOrg, location: Location) -> Violation | None:
-    """routingPrefix: 2 to 7 digits as a string, or null to clear it; unique in the org (5600)."""
+    """routingPrefix: 1 to 7 digits as a string, or null to clear it; unique in the org (5600)."""
     if value is None:
         return None
     if not isinstance(value, str) or not ROUTING_PREFIX.fullmatch(value):
-        return _invalid("routingPrefix", f"{value!r} is not a string of 2 to 7 digits or null")
+        return _invalid("routingPrefix", f"{value!r} is not a string of 1 to 7 digits or null")
     owner = org.prefix_owner(value)
     if owner is not None and owner is not location:
         return Violation(

@@ -62,6 +62,10 @@ class SandboxSettings:
     # Telephony lists' next links keep only `start` and `max`, as seen on the live API; clients re-add
     # their filters. `/locations` always keeps every query parameter.
     drop_query_in_next_links: bool = True
+    # GET .../pstn/locations/{id}/connection of a local gateway carries `routeType` and `routeId`, as
+    # answers since 2025 do; False: the older shape without them (the route is then only in the location
+    # details' `connection {type, id}`).
+    pstn_connection_route: bool = True
     # Seconds since the epoch; tests inject their own to move job time without sleeping.
     clock: Callable[[], float] = time.time
     # How the app waits out `latency_ms`; tests inject their own to see the delays without sleeping.
@@ -90,7 +94,7 @@ class SandboxSettings:
     # How the next routing-prefix changes end; each counts down as a change uses it, in this order:
     # 409 {failureReason} as if another job were running, and nothing changes;
     prefix_conflicts: int = 0
-    # 206 {failureReason}: the PUT's other fields are applied, the prefix is not, and no job starts;
+    # 206 {failureReason}: the whole PUT is saved, the prefix included, but no job starts, as observed;
     prefix_not_triggered: int = 0
     # the job ends FAILED with an error item for the location, and the old prefix comes back;
     failing_jobs: int = 0

@@ -54,14 +54,23 @@ def calling_location_item(location: Location) -> dict[str, Any]:
     )
 
 
+def _details_connection(org: SandboxOrg, location: Location) -> dict[str, Any] | None:
+    """The details' `connection`: the route {type, id} of a local gateway; for a cloud PSTN a type alone,
+    as seen on live orgs (CISCO_PSTN, CLOUD_CONNECTED_PSTN); none while no PSTN connection is set up."""
+    pstn = location.pstn
+    if pstn is None:
+        return None
+    if pstn.route_type is not None:
+        return {"type": pstn.route_type, "id": pstn.route_id}
+    kind = org.options[pstn.option_id].pstn_connection_type
+    return {"type": "CISCO_PSTN" if kind == "CISCO_PSTN" else "CLOUD_CONNECTED_PSTN"}
+
+
 def details(org: SandboxOrg, location: Location) -> dict[str, Any]:
-    """GET /telephony/config/locations/{id}; `connection` only when the PSTN is a local gateway."""
+    """GET /telephony/config/locations/{id}."""
     assert location.details is not None
     fields = location.details
-    pstn = location.pstn
-    connection = None
-    if pstn is not None and pstn.route_type is not None:
-        connection = {"type": pstn.route_type, "id": pstn.route_id}
+    connection = _details_connection(org, location)
     return _compact(
         {
             "id": location.id,
@@ -83,20 +92,17 @@ def details(org: SandboxOrg, location: Location) -> dict[str, Any]:
 
 
 def connection_option(option: ConnectionOption) -> dict[str, Any]:
-    """An item of GET .../connectionOptions."""
-    return {
-        "id": option.id,
-        "displayName": option.display_name,
-        "pstnServices": list(option.pstn_services),
-        "pstnConnectionType": option.pstn_connection_type,
-    }
+    """An item of GET .../connectionOptions: as documented, without the option's pstnConnectionType."""
+    return {"id": option.id, "displayName": option.display_name, "pstnServices": list(option.pstn_services)}
 
 
-def pstn_connection(org: SandboxOrg, location: Location) -> dict[str, Any]:
-    """GET .../connection: the option in use, plus routeType/routeId for a local gateway."""
+def pstn_connection(org: SandboxOrg, location: Location, *, with_route: bool = True) -> dict[str, Any]:
+    """GET .../connection: the option in use and its type, plus routeType/routeId for a local gateway
+    (`with_route` False: the shape before 2025, without them)."""
     assert location.pstn is not None
-    data = connection_option(org.options[location.pstn.option_id])
-    if location.pstn.route_type is not None:
+    option = org.options[location.pstn.option_id]
+    data = {**connection_option(option), "pstnConnectionType": option.pstn_connection_type}
+    if with_route and location.pstn.route_type is not None:
         data["routeType"] = location.pstn.route_type
         data["routeId"] = location.pstn.route_id
     return data

@@ -17,6 +17,10 @@ CALLING_LOCATIONS = "/telephony/config/locations"
 TRUNKS = "/telephony/config/premisePstn/trunks"
 ROUTE_GROUPS = "/telephony/config/premisePstn/routeGroups"
 LOCATIONS = "/locations"
+# What the PSTN service answers for a calling location whose PSTN connection was never set, in an
+# `errorMessage` (its status is not on record; 404 is the likely one).
+PSTN_NOT_CONFIGURED = "PSTN for the location is not configured"
+LOCAL_GATEWAY_ROUTES = ("TRUNK", "ROUTE_GROUP")
 
 
 NOT_SEGMENTS = frozenset({"", ".", ".."})  # quoting leaves them as they are: they name the parent or the list
@@ -63,7 +67,9 @@ class Location(Named):
 class ConnectionOption:
     id: str
     display_name: str
-    connection_type: str | None  # pstnConnectionType when the API gives it
+    # pstnConnectionType, which the documented answer does not carry (one beta spec had it): read it
+    # when present, never rely on it.
+    connection_type: str | None
     services: tuple[str, ...] = ()
 
 
@@ -74,6 +80,42 @@ class UpdateResult:
     status: int
     batch_job_id: str | None = None
     failure_reason: str | None = None
+
+
+def says_pstn_not_configured(error: WebexError) -> bool:
+    """The error is the PSTN service's "PSTN for the location is not configured." (read as clients of live
+    orgs read it: in `errorMessage`, or in the message however the body put it)."""
+    body = error.body if isinstance(error.body, dict) else {}
+    texts = (body.get("errorMessage"), body.get("message"), error.message)
+    return any(isinstance(t, str) and PSTN_NOT_CONFIGURED.casefold() in t.casefold() for t in texts)
+
+
+def details_route(details: Mapping[str, Any] | None) -> tuple[str, str] | None:
+    """The local gateway's route as the location details name it, `connection {type, id}`; None when the
+    details name none (no PSTN, or another type such as CISCO_PSTN or CLOUD_CONNECTED_PSTN, sent without
+    an id)."""
+    connection = details.get("connection") if isinstance(details, Mapping) else None
+    if not isinstance(connection, Mapping):
+        return None
+    route_type, route_id = connection.get("type"), connection.get("id")
+    if route_type in LOCAL_GATEWAY_ROUTES and isinstance(route_id, str) and route_id:
+        return route_type, route_id
+    return None
+
+
+def lacks_route(connection: Mapping[str, Any]) -> bool:
+    """A local-gateway PSTN answer without `routeType`/`routeId`, as every answer before 2025 was."""
+    if connection.get("pstnConnectionType") != "LOCAL_GATEWAY":
+        return False
+    return not (isinstance(connection.get("routeType"), str) and isinstance(connection.get("routeId"), str))
+
+
+def with_details_route(connection: Mapping[str, Any], details: Mapping[str, Any] | None) -> dict[str, Any]:
+    """`connection` with the route the location details name, when it lacks its own (see lacks_route)."""
+    route = details_route(details) if lacks_route(connection) else None
+    if route is None:
+        return dict(connection)
+    return {**connection, "routeType": route[0], "routeId": route[1]}
 
 
 def _has_id_and_name(item: dict[str, Any]) -> bool:
@@ -133,8 +175,19 @@ class CallingApi:
         reason = answer.get("failureReason")
         return UpdateResult(status, str(job) if job else None, str(reason) if reason else None)
 
-    async def get_pstn_connection(self, location_id: str) -> dict[str, Any]:
-        return await self.client.get_json(pstn_connection_path(location_id))
+    async def get_pstn_connection(self, location_id: str, *, calling_enabled: bool = False) -> dict[str, Any]:
+        """The location's PSTN connection; `{}` when none has been set up yet.
+
+        "None set up" is the PSTN service's "not configured" answer, whatever its status, or any 404 for
+        a location the caller knows to be calling-enabled (`calling_enabled`). Any other 404 (a location
+        unknown or not enabled for calling) stays an error.
+        """
+        try:
+            return await self.client.get_json(pstn_connection_path(location_id))
+        except WebexError as error:
+            if says_pstn_not_configured(error) or (calling_enabled and error.status == 404):
+                return {}
+            raise
 
     async def list_connection_options(self, location_id: str) -> list[ConnectionOption]:
         answer = await self.client.get_json(connection_options_path(location_id))

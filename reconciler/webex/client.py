@@ -33,7 +33,14 @@ from typing import Any
 
 import httpx
 
-from reconciler.webex.errors import MAX_ANSWER_BYTES, AnswerTooLarge, NoAnswer, Retried, WebexError
+from reconciler.webex.errors import (
+    MAX_ANSWER_BYTES,
+    AnswerTooLarge,
+    NoAnswer,
+    Refused,
+    Retried,
+    WebexError,
+)
 from reconciler.webex.limiter import DEFAULT_CONCURRENCY, AdaptiveLimiter, LimiterStats, Outcome
 from reconciler.webex.pace import Pace, PaceClosed, PaceStats, PauseCallback
 from reconciler.webex.security import (
@@ -227,7 +234,7 @@ class WebexClient:
 
     def _endless(self, path: str, what: str) -> WebexError:
         shown = redact(_shown_path(self._url(path), self._base), self._secrets)
-        return WebexError(0, f"the list {what}; stopping", method="GET", path=shown)
+        return Refused(0, f"the list {what}; stopping", method="GET", path=shown)
 
     def _next_url(
         self, response: httpx.Response, link: str, query: Mapping[str, str | int], seen: set[str]
@@ -238,10 +245,10 @@ class WebexClient:
         problem = origin_problem(url, self._base)
         if problem:
             # The token goes with every request: never follow a link off the base URL's origin.
-            raise WebexError(0, f"refusing a next-page link to {problem}", path=shown)
+            raise Refused(0, f"refusing a next-page link to {problem}", path=shown)
         next_url = _with_dropped_params(str(url), query)
         if next_url in seen:
-            raise WebexError(0, "the API sent the same next-page link twice; stopping", path=shown)
+            raise Refused(0, "the API sent the same next-page link twice; stopping", path=shown)
         seen.add(next_url)
         return next_url
 
@@ -285,7 +292,8 @@ class WebexClient:
                 try:
                     self._pace.throttled(throttle.number, self._retry.throttle_wait(error.retry_after))
                 except PaceClosed as closed:
-                    error.message = f"{closed}; the last answer: {error.message}"
+                    said = "none" if error.retry_after is None else repr(error.retry_after[:40])
+                    error.message = f"{closed}; the last answer: {error.message} (Retry-After: {said})"
                     raise self._last(error, tried) from None
             except PaceClosed as closed:
                 raise WebexError(0, str(closed), method=method, path=shown_path) from None
@@ -345,8 +353,10 @@ class WebexClient:
             async with asyncio.timeout(self._timeout):
                 return await self._receive(request)
         except TimeoutError:
-            message = f"no complete answer within {self._timeout:g} s"
+            message = f"no complete answer within {self._timeout:g} s (--timeout)"
             raise NoAnswer(0, message, method=method, path=shown_path, tracking_id=tracking) from None
+        except AnswerTooLarge as exc:
+            raise Refused(0, str(exc), method=method, path=shown_path, tracking_id=tracking) from None
         except httpx.HTTPError as exc:
             kind = NoAnswer if isinstance(exc, TRANSIENT_TRANSPORT_ERRORS) else WebexError
             message = redact(_describe(exc), self._secrets)

@@ -65,7 +65,7 @@ class WebexError(Exception):
 
     def __str__(self) -> str:
         where = f" on {self.method} {self.path}" if self.method else ""
-        head = f"HTTP {self.status}{where}" if self.status else f"no answer{where}"
+        head = f"{self.head}{where}"
         extras = []
         if self.error_codes:
             extras.append("errorCode " + ", ".join(str(c) for c in self.error_codes))
@@ -74,6 +74,11 @@ class WebexError(Exception):
         tail = f" ({'; '.join(extras)})" if extras else ""
         history = f"; {self.retried}" if self.retried else ""
         return f"{head}: {self.message}{tail}{history}"
+
+    @property
+    def head(self) -> str:
+        """What came back, in two words: the HTTP status, or that no answer came."""
+        return f"HTTP {self.status}" if self.status else "no answer"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -115,6 +120,15 @@ class AnswerTooLarge(httpx.DecodingError):
 
     def __init__(self) -> None:
         super().__init__(f"the answer is larger than {MAX_ANSWER_BYTES // 2**20} MiB; refused")
+
+
+class Refused(WebexError):
+    """An answer the client will not take (status 0): too large, a list without end, a next-page link
+    that leads elsewhere. Not worth another try."""
+
+    @property
+    def head(self) -> str:
+        return "answer refused"
 
 
 class NoAnswer(WebexError):

@@ -1,18 +1,20 @@
 """The org-wide pace: what a rate-limited org asked for, and the request rate learned from it.
 
 Webex applies rate limits per organization, so a 429 (or 423) answers for every request of the org, not
-only the one it refused. Two rules follow, the way the AWS SDKs' "adaptive" retry mode and octokit's
-throttling plugin meet a throttle:
+only the one it refused. Two rules follow, as in the AWS SDKs' "adaptive" retry mode and octokit's
+throttling plugin:
 - **Pause**: when the server says "retry after X", no request of the org leaves before X has passed, and X
   is honoured exactly, however large. Only the run's budget (`max_wait`, the sum of all pauses) bounds it;
   a pause past that budget closes the pace, and every request still to go fails with what the org asked.
-- **Rate**: after a throttle, requests leave no faster than a rate learned from what the server actually
-  let through since the previous throttle, lowered by BETA; the rate then grows back along CUBIC's curve
-  (slowly near the rate that drew the throttle, faster once past it), probing for more while answers stay
-  good. Until the first throttle nothing is paced: the concurrency bound alone applies.
+- **Rate**: after a throttle, requests leave at the rate the server let through since the throttle before
+  (the pause included, as the server refills its allowance during it), then probe upward, PROBE more of
+  it each second, while answers stay good; the next throttle measures again. Until the first throttle
+  nothing is paced: the concurrency bound alone applies.
 
-The curve is scaled to the learned rate (`C` is relative), so a probe that overshoots comes about as often
-at 2 requests a second as at 100, which keeps throttles rare against any limit.
+Why not CUBIC's cut below the measured rate (which the AWS SDKs use): a rate limit is not congestion.
+The measured rate is what the server admits; pacing below it only leaves allowance unused that the
+server's bucket cannot store, and measuring the next cycle over that dip then learns a lower rate, cycle
+after cycle. A slow linear probe keeps throttles rare (one per probe cycle) at any rate.
 
 Every wait goes through the injected `sleep`, and time is read from the injected `clock`, so tests run on a
 fake clock. A waiter serves each pause once (by its generation), so a fake `sleep` that does not move the
@@ -21,19 +23,17 @@ clock never loops.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-# CUBIC's constants (RFC 8312: BETA is the share kept after a throttle). C is relative to the learned rate,
-# chosen so the rate is back at the learned one a few seconds after a throttle and overshoots gently.
-BETA = 0.8
-C = 0.004
-# Seconds after a throttle at which the curve is back at the learned rate.
-K: float = ((1 - BETA) / C) ** (1 / 3)
+# How fast the rate probes upward after a throttle: this share of the learned rate more, each second.
+PROBE = 0.02
 # A rate measured over less time than this is mostly the server's burst allowance, not its rate.
 MIN_WINDOW = 1.0
 
-PauseCallback = Callable[[float, float, float], None]  # (seconds asked, seconds paused in all, budget)
+# Told of each new throttle's pause: (seconds asked, seconds paused in all, the budget).
+PauseCallback = Callable[[float, float, float], None]
 
 
 class PaceClosed(Exception):
@@ -76,6 +76,7 @@ class Pace:
         self._next_slot = float("-inf")  # the earliest time the next paced request may leave
         self._learned: float | None = None  # the rate the curve grows from
         self._event_at = float("-inf")  # when that rate was learned
+        self._turn = asyncio.Lock()  # fair: requests take their turn in the order they came
         self._sent = 0  # requests sent so far: a request's number says whether it left after a throttle
         self._sent_at_event = 0  # how many had been sent when the last throttle was learned from
         self._window_start: float | None = None  # since when successes are counted
@@ -91,34 +92,38 @@ class Pace:
         if self._learned is None:
             return None
         since = max(0.0, self._clock() - max(self._event_at, self._paused_until))
-        offset: float = (since - K) ** 3
-        return self._learned * (1 + C * offset)
+        return self._learned * (1 + PROBE * since)
 
     async def wait_turn(self) -> tuple[float, float]:
         """Wait until a request of the org may leave; returns the seconds waited for a pause and for a
-        slot of the rate. Raises PaceClosed."""
+        slot of the rate. Raises PaceClosed.
+
+        Requests take their turn one after another, in order: each one's slot is set from the rate at
+        the moment the one before it left, so a rate that changes reaches the very next request (slots
+        booked ahead at an old rate would lag behind the curve by a whole queue of requests)."""
         paused = slotted = 0.0
-        served = -1
-        while True:
-            self._check_open()
-            now = self._clock()
-            if served != self._generation and now < self._paused_until:
-                served = self._generation
-                paused += await self._wait(self._paused_until - now)
-                continue
-            served = self._generation
-            rate = self.rate()
-            if rate is None:
-                return paused, slotted
-            # Time starts when the pause ends, even on a clock the sleeps did not move.
-            slot = max(now, self._paused_until, self._next_slot)
-            self._next_slot = slot + 1 / rate
-            waited = await self._wait(slot - now)
-            slotted += waited
-            self.stats.slotted += waited
-            if served == self._generation:  # no new pause began while waiting for the slot
+        async with self._turn:
+            served = -1
+            while True:
                 self._check_open()
-                return paused, slotted
+                now = self._clock()
+                if served != self._generation and now < self._paused_until:
+                    served = self._generation
+                    paused += await self._wait(self._paused_until - now)
+                    continue
+                served = self._generation
+                rate = self.rate()
+                if rate is None:
+                    return paused, slotted
+                # Time starts when the pause ends, even on a clock the sleeps did not move.
+                slot = max(now, self._paused_until, self._next_slot)
+                waited = await self._wait(slot - now)
+                slotted += waited
+                self.stats.slotted += waited
+                if served == self._generation:  # no new pause began while waiting for the slot
+                    self._check_open()
+                    self._next_slot = slot + 1 / (self.rate() or rate)
+                    return paused, slotted
 
     def sent(self) -> int:
         """Note that a request leaves now; returns its number, for `throttled`."""
@@ -136,7 +141,8 @@ class Pace:
         when that pause would take the org's waiting past the budget."""
         now = self._clock()
         # A request sent before the last throttle answers for the same excess: an echo, not news.
-        if request > self._sent_at_event:
+        news = request > self._sent_at_event
+        if news:
             self._learn(now)
         until = now + wait
         if until <= self._paused_until:
@@ -153,17 +159,18 @@ class Pace:
         self._generation += 1
         self.stats.pauses += 1
         self.stats.paused += longer
-        if self._on_pause is not None:
+        if news and self._on_pause is not None:
             self._on_pause(wait, self.stats.paused, self.max_wait)
 
     def _learn(self, now: float) -> None:
-        """Lower the rate after a throttle: to BETA of what the server let through since the last one."""
+        """Lower the rate after a throttle: to BETA of what the server let through since the last one
+        (since the first request, at the first throttle)."""
         start = self._window_start if self._window_start is not None else now
         if self._successes:
             measured: float | None = self._successes / max(now - start, MIN_WINDOW)
-        else:  # nothing got through at the current rate: lower it
+        else:  # nothing got through at the current rate: halve it
             current = self.rate()
-            measured = None if current is None else current * BETA
+            measured = None if current is None else current / 2
         self._event_at = now
         self._sent_at_event = self._sent
         self._window_start = now
