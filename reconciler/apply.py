@@ -1,7 +1,8 @@
-"""Execute a plan: per location in order, locations concurrently, routing-prefix jobs one at a time.
+"""Execute a plan: per location in order, locations concurrently, each step by its own resource.
 
-Concurrency itself is bounded by the Webex client; here only the ordering rules live. A dry run goes
-through exactly the same path and stops short of sending the PUT.
+Concurrency itself is bounded by the Webex client; here only the ordering rules live (what a step sends
+and how it waits for a job is its resource's). A dry run goes through exactly the same path and stops
+short of sending the PUT.
 """
 
 from __future__ import annotations
@@ -9,14 +10,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from reconciler.jobs import JobOutcome, JobPolling, not_started, wait_for_job
+from reconciler.jobs import JobOutcome, JobPolling
 from reconciler.plan import Plan, Step
-from reconciler.webex.api import CallingApi, UpdateResult
+from reconciler.resources import resource_of
+from reconciler.resources.base import ApplyContext, Outcome
+from reconciler.webex.api import CallingApi
 from reconciler.webex.errors import WebexError
-
-Outcome = Literal["applied", "failed", "skipped", "dry-run"]
 
 
 @dataclass(frozen=True)
@@ -93,12 +94,9 @@ class _Runner:
         on_step: StepCallback | None,
         location_names: Mapping[str, str],
     ) -> None:
-        self.api = api
         self.dry_run = dry_run
-        self.polling = polling
         self.on_step = on_step
-        self.location_names = location_names  # job errors name locations by ID
-        self.job_slot = asyncio.Lock()  # one routing-prefix job at a time, org-wide
+        self.context = ApplyContext(api, polling, location_names, job_slot=asyncio.Lock())
 
     async def location(
         self, steps: tuple[Step, ...], indexes: list[int], results: list[StepResult | None]
@@ -120,41 +118,9 @@ class _Runner:
         if self.dry_run:
             return StepResult(step, "dry-run")
         try:
-            if step.kind == "pstn":
-                await self.api.setup_pstn_connection(step.location_id, step.body)
-                return StepResult(step, "applied")
-            if step.starts_job:
-                async with self.job_slot:
-                    return await self.prefix_change(step)
-            return await self.details(
-                step, await self.api.update_location_details(step.location_id, step.body)
-            )
+            done = await resource_of(step.kind).apply(self.context, step)
         except WebexError as error:
             return StepResult(step, "failed", error=error)
-
-    async def prefix_change(self, step: Step) -> StepResult:
-        """A routing-prefix change: while another job runs (409, perhaps started outside this apply),
-        wait with growing intervals and try again, up to the job deadline."""
-        intervals = self.polling.intervals()
-        while True:
-            try:
-                answer = await self.api.update_location_details(step.location_id, step.body)
-            except WebexError as error:
-                if error.status == 409 and await intervals.wait():
-                    continue
-                raise
-            return await self.details(step, answer)
-
-    async def details(self, step: Step, answer: UpdateResult) -> StepResult:
-        if answer.status == 206 or (answer.failure_reason and not answer.batch_job_id):
-            why = answer.failure_reason or f"HTTP {answer.status} without a reason"
-            prefix = next((c for c in step.changes if c.field == "routingPrefix"), None)
-            if prefix is None:  # not a prefix change: the answer says only that not all was done
-                return StepResult(step, "failed", reason=f"HTTP {answer.status}: {why}")
-            return StepResult(step, "failed", reason=not_started(why, prefix.before, prefix.after))
-        if not answer.batch_job_id:
-            return StepResult(step, "applied")
-        job = await wait_for_job(self.api, answer.batch_job_id, self.polling, self.location_names)
-        outcome: Outcome = "applied" if job.succeeded else "failed"
-        reason = None if job.succeeded else job.failure()
-        return StepResult(step, outcome, reason=reason, batch_job_id=answer.batch_job_id, job=job)
+        return StepResult(
+            step, done.outcome, reason=done.reason, batch_job_id=done.batch_job_id, job=done.job
+        )

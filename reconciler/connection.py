@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 
-from reconciler.planfile import Target
+from reconciler.target import Target
 from reconciler.webex.client import DEFAULT_BASE_URL, RetryPolicy, WebexClient
 from reconciler.webex.pace import PauseCallback
 from reconciler.webex.security import base_url_problem

@@ -10,7 +10,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.desired.model import DesiredPstn
 from reconciler.shape import Node
 
 
@@ -24,8 +23,17 @@ class FieldChange:
 
     @property
     def disruptive(self) -> bool:
-        """Changes that interrupt calls or start org-wide work: the routing prefix and the PSTN route."""
-        return self.field == "routingPrefix" or self.field.startswith("pstn.")
+        """A change that interrupts calls or starts org-wide work, as its field's resource says."""
+        return self.disruption is not None
+
+    @property
+    def disruption(self) -> str | None:
+        """Why the change is disruptive, or None when it is not."""
+        # Imported here: the resources build on this module.
+        from reconciler.resources import field_spec
+
+        spec = field_spec(self.field)
+        return spec.disruptive if spec is not None else None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -42,14 +50,9 @@ class FieldChange:
         return cls(node["field"].text(), node.get("before").value, node.get("after").value)
 
 
-def diff_details(desired: Mapping[str, Any], current: Mapping[str, Any]) -> tuple[FieldChange, ...]:
-    """Changes to the location-details fields the desired state manages."""
-    return _changes(project(current, desired), dict(desired), order=list(desired))
-
-
 def changed_since(then: Mapping[str, Any], now: Mapping[str, Any]) -> tuple[FieldChange, ...]:
     """What differs now in the fields recorded `then` (before = then, after = now)."""
-    return _changes(dict(then), project(now, then), order=list(then))
+    return changes_between(dict(then), project(now, then), order=list(then))
 
 
 def project(current: Mapping[str, Any], shape: Mapping[str, Any]) -> dict[str, Any]:
@@ -63,44 +66,6 @@ def project(current: Mapping[str, Any], shape: Mapping[str, Any]) -> dict[str, A
     return projected
 
 
-def pstn_view(desired: DesiredPstn) -> dict[str, Any]:
-    """The desired PSTN connection in the file's own terms: type, trunk, routeGroup and provider or id."""
-    view: dict[str, Any] = {"type": desired.type, "trunk": desired.trunk, "routeGroup": desired.route_group}
-    if desired.connection_id is not None:
-        view["connectionId"] = desired.connection_id
-    else:
-        view["provider"] = desired.provider
-    return view
-
-
-def current_pstn_view(
-    connection: Mapping[str, Any], route_names: Mapping[str, str], keys: Mapping[str, Any]
-) -> dict[str, Any]:
-    """The live PSTN connection in the same terms as `pstn_view`, with route IDs shown by name."""
-    conn_type = connection.get("pstnConnectionType")
-    route_id = connection.get("routeId")
-    route_name = route_names.get(route_id, route_id) if isinstance(route_id, str) else None
-    route_type = connection.get("routeType")
-    premise = conn_type == "LOCAL_GATEWAY"
-    view = {
-        "type": conn_type,
-        "trunk": route_name if premise and route_type == "TRUNK" else None,
-        "routeGroup": route_name if premise and route_type == "ROUTE_GROUP" else None,
-        "provider": None if premise else connection.get("displayName"),
-        "connectionId": None if premise else connection.get("id"),
-    }
-    return {key: view[key] for key in keys}
-
-
-def diff_pstn(
-    desired: DesiredPstn, connection: Mapping[str, Any], route_names: Mapping[str, str]
-) -> tuple[FieldChange, ...]:
-    """Changes to the PSTN connection, as `pstn.<field>` paths; empty when it is already as desired."""
-    wanted = pstn_view(desired)
-    changes = _changes(current_pstn_view(connection, route_names, wanted), wanted, order=list(wanted))
-    return tuple(FieldChange(f"pstn.{c.field}", c.before, c.after) for c in changes)
-
-
 def identical(before: Any, after: Any) -> bool:
     """Equal, and of the same types all the way down: deepdiff would find nothing to report."""
     if type(before) is not type(after):
@@ -112,7 +77,10 @@ def identical(before: Any, after: Any) -> bool:
     return bool(before == after)
 
 
-def _changes(before: dict[str, Any], after: dict[str, Any], order: list[str]) -> tuple[FieldChange, ...]:
+def changes_between(
+    before: dict[str, Any], after: dict[str, Any], order: list[str]
+) -> tuple[FieldChange, ...]:
+    """The fields of `after` whose value differs in `before`, in the order of `order`'s top keys."""
     # Most managed fields already hold their desired values: deepdiff, which costs far more than a
     # comparison, only looks at what differs.
     if identical(before, after):

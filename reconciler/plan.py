@@ -1,35 +1,31 @@
 """Pure: the ordered steps that take the org from its current state to the desired one.
 
-Per location: (1) the PSTN connection PUT, if it differs; (2) the location-details PUT with only the
-changed fields (`callingLineId` whole), never `connection`. A plan is plain data and round-trips
-through JSON, so it can be shown, saved and executed the same way.
+Per location, one step per managed endpoint that differs, in the registry's order (the PSTN connection
+first, then the location details, then the rest); each resource says what differs and what to send.
+A plan is plain data and round-trips through JSON, so it can be shown, saved and executed the same way.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast, get_args
+from typing import Any
 
 from reconciler.desired.model import DesiredLocation, DesiredState, InputError, InvalidInput
-from reconciler.diff import FieldChange, diff_details, diff_pstn, project
-from reconciler.resolve import check_against_org, pstn_body
+from reconciler.diff import FieldChange
+from reconciler.resolve import check_against_org
+from reconciler.resources import KINDS, RESOURCES, resource_of
 from reconciler.shape import Node
 from reconciler.state import CurrentState, LocationState
-from reconciler.webex.api import details_path, pstn_connection_path
 
 FORMAT_VERSION = 1
-StepKind = Literal["pstn", "details"]
-STEP_KINDS: tuple[StepKind, ...] = get_args(StepKind)
-# The live PSTN connection fields a PSTN step is computed from (see Step.basis).
-PSTN_BASIS_KEYS = ("pstnConnectionType", "routeType", "routeId", "id")
 
 
 @dataclass(frozen=True)
 class Step:
     location: str
     location_id: str
-    kind: StepKind
+    kind: str  # its resource's kind (resources.KINDS)
     method: str
     path: str
     body: Mapping[str, Any]
@@ -44,8 +40,8 @@ class Step:
 
     @property
     def starts_job(self) -> bool:
-        """A routing-prefix change starts an org-wide job; only one may run at a time."""
-        return self.kind == "details" and "routingPrefix" in self.body
+        """Whether the step starts an org-wide job (a routing-prefix change); only one may run at a time."""
+        return resource_of(self.kind).starts_job(self)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -65,7 +61,7 @@ class Step:
         """A step as `to_dict` writes it; ShapeError naming the field when it is not one. A kind this
         version does not know is refused, never read as another kind."""
         node = Node(data, where)
-        kind = cast(StepKind, node["kind"].choice(STEP_KINDS))
+        kind = node["kind"].choice(KINDS)
         return cls(
             location=node["location"].text(),
             location_id=node["locationId"].text(),
@@ -140,46 +136,19 @@ def _location_steps(
     loc: DesiredLocation, state: LocationState, current: CurrentState, errors: list[InputError]
 ) -> list[Step]:
     steps: list[Step] = []
-    if loc.pstn is not None and state.pstn is not None:
-        changes = diff_pstn(loc.pstn, state.pstn, current.route_names)
-        if changes:
-            body = pstn_body(loc, loc.pstn, state, current)
-            if isinstance(body, InputError):
-                errors.append(body)
-            else:
-                basis = {key: state.pstn.get(key) for key in PSTN_BASIS_KEYS}
-                steps.append(_step(state, "pstn", pstn_connection_path(state.id), body, changes, basis))
-    if loc.details and state.details is not None:
-        changes = diff_details(loc.details, state.details)
-        if changes:
-            body = details_body(loc.details, state.details, changes)
-            basis = project(state.details, loc.details)
-            steps.append(_step(state, "details", details_path(state.id), body, changes, basis))
+    for resource in RESOURCES:
+        wanted = resource.desired(loc)
+        live = resource.live(state)
+        if wanted is None or live is None:
+            continue
+        changes = resource.diff(wanted, live, current)
+        if not changes:
+            continue
+        body = resource.body(loc, wanted, state, current, changes)
+        if isinstance(body, InputError):
+            errors.append(body)
+            continue
+        basis = resource.basis(wanted, live)
+        path = resource.path(state.id)
+        steps.append(Step(state.name, state.id, resource.kind, "PUT", path, body, changes, basis))
     return steps
-
-
-def details_body(
-    desired: Mapping[str, Any], current: Mapping[str, Any], changes: tuple[FieldChange, ...]
-) -> dict[str, Any]:
-    """Only the changed fields; `callingLineId` whole, because the API wants the number with the name."""
-    body: dict[str, Any] = {}
-    for change in changes:
-        field = change.field.split(".")[0]
-        if field == "callingLineId":
-            live = current.get("callingLineId")
-            whole = project(live, {"name": None, "phoneNumber": None}) if isinstance(live, Mapping) else {}
-            body[field] = {**{k: v for k, v in whole.items() if v is not None}, **desired[field]}
-        else:
-            body[field] = desired[field]
-    return body
-
-
-def _step(
-    state: LocationState,
-    kind: StepKind,
-    path: str,
-    body: Mapping[str, Any],
-    changes: tuple[FieldChange, ...],
-    basis: Mapping[str, Any],
-) -> Step:
-    return Step(state.name, state.id, kind, "PUT", path, body, changes, basis)

@@ -22,6 +22,7 @@ from typing import Any
 from reconciler.desired.display import printable
 from reconciler.plan import Plan, Step
 from reconciler.shape import Node, ShapeError, check_plain
+from reconciler.target import Target
 
 KIND = "wxc-reconcile-plan"
 FILE_FORMAT_VERSION = 1
@@ -43,14 +44,6 @@ class StalePlan(Exception):
         self.reasons = list(reasons)
         self.headline = headline
         super().__init__("\n".join(self.reasons))
-
-
-@dataclass(frozen=True)
-class Target:
-    """Which org a plan was made against; `org_id` None means the token's own org."""
-
-    base_url: str
-    org_id: str | None
 
 
 @dataclass(frozen=True)

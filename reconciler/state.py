@@ -12,15 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.desired.model import DesiredLocation, DesiredState
-from reconciler.diff import diff_pstn
-from reconciler.webex.api import (
-    CallingApi,
-    ConnectionOption,
-    Location,
-    Named,
-    lacks_route,
-    with_details_route,
-)
+from reconciler.resources import RESOURCES
+from reconciler.resources.base import Reads
+from reconciler.webex.api import CallingApi, ConnectionOption, Location, Named
 
 
 @dataclass(frozen=True)
@@ -31,7 +25,7 @@ class LocationState:
     name: str
     details: Mapping[str, Any] | None = None
     # The PSTN connection, with a local gateway's route even when the PSTN answer lacks it (see
-    # `with_route`); `{}` when the location has none set up yet.
+    # `resources.pstn.with_route`); `{}` when the location has none set up yet.
     pstn: Mapping[str, Any] | None = None
     options: tuple[ConnectionOption, ...] | None = None  # only when it must change to a cloud provider
 
@@ -53,10 +47,11 @@ async def fetch_current(
     api: CallingApi, desired: DesiredState, on_location: ProgressCallback | None = None
 ) -> CurrentState:
     """Everything `plan` needs to know about the org for `desired`, read with the fewest calls."""
+    needed = frozenset().union(*(resource.lookups(desired) for resource in RESOURCES))
     calling, routes, all_locations = await asyncio.gather(
         api.list_calling_locations(),
-        _list_routes(api, desired),
-        _list_all_locations(api, desired),
+        _list_routes(api, needed),
+        _list_all_locations(api, needed),
     )
     trunks, route_groups = routes
     ids = {loc.name: loc.id for loc in calling}
@@ -78,17 +73,17 @@ async def fetch_current(
     )
 
 
-async def _list_routes(api: CallingApi, desired: DesiredState) -> tuple[tuple[Named, ...], tuple[Named, ...]]:
-    # Both lists whenever PSTN is managed: the current route is shown by name whichever kind it is.
-    if not any(loc.pstn for loc in desired.locations):
+async def _list_routes(
+    api: CallingApi, needed: frozenset[str]
+) -> tuple[tuple[Named, ...], tuple[Named, ...]]:
+    if "routes" not in needed:
         return (), ()
     trunks, route_groups = await asyncio.gather(api.list_trunks(), api.list_route_groups())
     return tuple(trunks), tuple(route_groups)
 
 
-async def _list_all_locations(api: CallingApi, desired: DesiredState) -> tuple[Location, ...] | None:
-    # pAccessNetworkInfo is only allowed in some countries, and only /locations knows the country.
-    if not any(loc.details.get("pAccessNetworkInfo") is not None for loc in desired.locations):
+async def _list_all_locations(api: CallingApi, needed: frozenset[str]) -> tuple[Location, ...] | None:
+    if "places" not in needed:
         return None
     return tuple(await api.list_locations())
 
@@ -100,37 +95,13 @@ async def _fetch_location(
     route_names: Mapping[str, str],
     on_location: ProgressCallback | None,
 ) -> LocationState:
-    details_call = api.get_location_details(location_id) if desired.details else _nothing()
-    # The location comes from the calling-locations list, so a 404 here means "no PSTN set up yet".
-    pstn_call = api.get_pstn_connection(location_id, calling_enabled=True) if desired.pstn else _nothing()
-    details, answer = await asyncio.gather(details_call, pstn_call)
-    pstn = None if answer is None else await with_route(api, location_id, answer, details)
-    options = None
-    # Only a cloud provider is named by a connection option; a local gateway's PUT names its route.
-    wanted = desired.pstn
-    if (
-        wanted
-        and wanted.type == "NON_INTEGRATED_CCP"
-        and pstn is not None
-        and diff_pstn(wanted, pstn, route_names)
-    ):
-        options = tuple(await api.list_connection_options(location_id))
+    """Each managed endpoint of one location, read concurrently; a GET two resources need is made once."""
+    reads = Reads(api, location_id)
+    wanted = [(resource, resource.desired(desired)) for resource in RESOURCES]
+    parts = await asyncio.gather(
+        *(resource.read(reads, want, route_names) for resource, want in wanted if want is not None)
+    )
     if on_location:
         on_location(desired.name)
-    return LocationState(location_id, desired.name, details, pstn, options)
-
-
-async def with_route(
-    api: CallingApi, location_id: str, connection: Mapping[str, Any], details: Mapping[str, Any] | None
-) -> Mapping[str, Any]:
-    """A local gateway's connection with its route: a PSTN answer without one (the shape before 2025)
-    takes it from the location details' `connection`, read now unless `details` already holds them."""
-    if not lacks_route(connection):
-        return connection
-    if details is None:
-        details = await api.get_location_details(location_id)
-    return with_details_route(connection, details)
-
-
-async def _nothing() -> None:
-    return None
+    fields = {key: value for part in parts for key, value in part.items()}
+    return LocationState(location_id, desired.name, **fields)

@@ -20,7 +20,8 @@ from reconciler.desired.display import printable
 from reconciler.diff import changed_since
 from reconciler.plan import Plan, Step
 from reconciler.planfile import SavedPlan, StalePlan, canonical
-from reconciler.render.text import STEP_TITLES, show_value
+from reconciler.render.text import show_value
+from reconciler.resources import resource_of
 from reconciler.state import CurrentState
 
 # Longest name or value shown whole: a forged file must not print a megabyte into a CI log.
@@ -68,7 +69,7 @@ def changed_since_planned(step: Step, current: CurrentState) -> list[str]:
     state = current.locations.get(step.location)
     if state is None or state.id != step.location_id:
         return []
-    live = state.pstn if step.kind == "pstn" else state.details
+    live = resource_of(step.kind).live(state)
     if live is None:  # the desired state does not manage this endpoint (any more)
         return []
     return [
@@ -171,7 +172,7 @@ def where(step: Step) -> str:
 
 
 def _label(location: str, kind: str) -> str:
-    return f"{printable(location, SHOWN_LENGTH)} {STEP_TITLES[kind]}"
+    return f"{printable(location, SHOWN_LENGTH)} {resource_of(kind).title}"
 
 
 def shown(value: Any) -> str:

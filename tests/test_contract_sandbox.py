@@ -134,8 +134,8 @@ def replay_on_sandbox(cassette: str, index: int, org: SandboxOrg | None = None) 
 # --- the documented PUTs --------------------------------------------------------------------------------
 
 SANDBOX_REFUSES_TWO_DIGITS = (
-    "sandbox/rules.py outside_dial_digit takes one digit only: the documented Update Location request "
-    "(outsideDialDigit '12') is answered 400 instead of the documented success"
+    "sandbox/endpoints/details.py outside_dial_digit takes one digit only: the documented Update Location "
+    "request (outsideDialDigit '12') is answered 400 instead of the documented success"
 )
 
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from reconciler.desired import (
-    DETAIL_FIELDS,
     DesiredLocation,
     DesiredPstn,
     DesiredState,
@@ -17,6 +16,7 @@ from reconciler.desired import (
     Position,
     load_desired,
 )
+from reconciler.resources.details import FIELD_NAMES as DETAIL_FIELDS
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "desired"
 

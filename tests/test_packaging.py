@@ -65,7 +65,7 @@ def test_installed_package_plans_the_example_against_the_sandbox(wheel: Path, tm
         [
             sys.executable,
             "-c",
-            "import reconciler.resources as r; print(r.data_file('locations.schema.json'))",
+            "import reconciler.shipped as r; print(r.data_file('locations.schema.json'))",
         ],
         capture_output=True,
         text=True,

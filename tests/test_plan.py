@@ -4,7 +4,8 @@ from typing import Any
 import pytest
 
 from reconciler.desired.model import DesiredLocation, DesiredPstn, DesiredState, InvalidInput, Position
-from reconciler.plan import Plan, Step, details_body, make_plan
+from reconciler.plan import Plan, Step, make_plan
+from reconciler.resources.details import details_body
 from reconciler.shape import ShapeError
 from reconciler.state import CurrentState, LocationState
 from reconciler.webex.api import ConnectionOption, Named

@@ -12,7 +12,6 @@ from reconciler.planfile import (
     PlanFileError,
     SavedPlan,
     StalePlan,
-    Target,
     check_desired,
     check_target,
     fingerprint,
@@ -21,6 +20,7 @@ from reconciler.planfile import (
     save,
     to_json,
 )
+from reconciler.target import Target
 
 DETAILS = Step(
     "Denver",

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.resources import data_file
 from reconciler.sandbox import SandboxOrg, webex_id
 from reconciler.sandbox.org import Job, JobError, Location, PstnConnection
+from reconciler.shipped import data_file
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -7,8 +7,9 @@ from test_planfile import PSTN as PARIS
 from reconciler import __version__
 from reconciler.diff import FieldChange
 from reconciler.plan import Plan, Step
-from reconciler.planfile import SavedPlan, StalePlan, Target, from_json, save, to_json
+from reconciler.planfile import SavedPlan, StalePlan, from_json, save, to_json
 from reconciler.state import CurrentState, LocationState
+from reconciler.target import Target
 from reconciler.verify import check
 
 # The fresh plan: Denver's routing prefix, then Paris's PSTN connection, as the org is now.

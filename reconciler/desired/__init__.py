@@ -16,9 +16,6 @@ from reconciler.desired.build import build_state
 from reconciler.desired.loader import load_documents
 from reconciler.desired.merge import defaults_of, merged_locations
 from reconciler.desired.model import (
-    DETAIL_FIELDS,
-    SETTABLE_PSTN_TYPES,
-    UNSETTABLE_PSTN_TYPES,
     DesiredLocation,
     DesiredPstn,
     DesiredState,
@@ -28,9 +25,6 @@ from reconciler.desired.model import (
 )
 
 __all__ = [
-    "DETAIL_FIELDS",
-    "SETTABLE_PSTN_TYPES",
-    "UNSETTABLE_PSTN_TYPES",
     "DesiredLocation",
     "DesiredPstn",
     "DesiredState",

@@ -1,4 +1,4 @@
-"""The model built from merged, valid locations: managed details, PSTN, and where each was written."""
+"""The model built from merged, valid locations: what each resource manages, and where each was written."""
 
 from __future__ import annotations
 
@@ -6,16 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from reconciler.desired.merge import FieldSet
-from reconciler.desired.model import DETAIL_FIELDS, DesiredLocation, DesiredPstn, DesiredState, Position
-
-CALLING_LINE_ID_FIELDS = ("name", "phoneNumber")
-# pstn field in the file -> DesiredPstn attribute
-_PSTN_ATTRIBUTES = {
-    "trunk": "trunk",
-    "routeGroup": "route_group",
-    "provider": "provider",
-    "connectionId": "connection_id",
-}
+from reconciler.desired.model import DesiredLocation, DesiredState, Position
 
 
 def build_state(locations: list[FieldSet], files: list[str]) -> DesiredState:
@@ -24,34 +15,22 @@ def build_state(locations: list[FieldSet], files: list[str]) -> DesiredState:
 
 
 def build_location(location: FieldSet) -> DesiredLocation:
-    """One location: only the managed fields present, None for null, positions by dotted path."""
-    fields = location.fields
-    details: dict[str, Any] = {}
+    """One location: each resource takes the managed fields it owns (None for null), and where each
+    was written goes into `positions` by dotted path."""
+    # Imported here: the resources build on the desired-state model this package defines.
+    from reconciler.resources import RESOURCES
+
+    parts: dict[str, Any] = {}
     written: list[tuple[str, ...]] = []  # the paths of every managed field, for `positions`
-    for name in DETAIL_FIELDS:
-        if name not in fields:
-            continue
-        written.append((name,))
-        value = fields[name]
-        if name == "callingLineId":
-            value = {sub: value[sub] for sub in CALLING_LINE_ID_FIELDS if sub in value}
-            written.extend((name, sub) for sub in value)
-        details[name] = value
-    pstn = None
-    if "pstn" in fields:
-        chosen = fields["pstn"]
-        written.append(("pstn",))
-        written.extend(("pstn", sub) for sub in ("type", *_PSTN_ATTRIBUTES) if sub in chosen)
-        pstn = DesiredPstn(
-            type=chosen["type"],
-            **{attribute: chosen.get(sub) for sub, attribute in _PSTN_ATTRIBUTES.items()},
-        )
+    for resource in RESOURCES:
+        part, paths = resource.build(location.fields)
+        parts.update(part)
+        written.extend(paths)
     return DesiredLocation(
-        name=fields["name"],
+        name=location.fields["name"],
         position=location.where,
-        details=details,
-        pstn=pstn,
         positions=Positions(location, written),
+        **parts,
     )
 
 

@@ -3,23 +3,52 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import math
-import re
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.desired.display import quoted
 
-# Fields whose value is a string of digits, and fields holding an E.164 number: YAML reads them as
-# numbers when they are written unquoted, so the messages show the quoted form.
-DIGIT_FIELDS = frozenset({"outsideDialDigit", "routingPrefix"})
-E164_FIELDS = frozenset({"chargeNumber", "callingLineId.phoneNumber"})
+if TYPE_CHECKING:
+    from reconciler.resources.fields import FieldSpec
 
-ROUTING_PREFIX = re.compile(r"^[0-9]{1,7}$")
-OUTSIDE_DIAL_DIGIT = re.compile(r"^[0-9]$")
-E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
-ANNOUNCEMENT_LANGUAGE = re.compile(r"^[a-z]{2,3}_[a-z]{2}$")
 NAME_MAX_LENGTH = 80
+
+
+# What the resources' field tables say of the fields, as sets of dotted paths. Imported when first
+# asked: the resources build on the desired-state model this package defines.
+
+
+@functools.cache
+def digit_fields() -> frozenset[str]:
+    """Strings of digits: YAML reads them as numbers when unquoted, so messages show the quoted form."""
+    return frozenset(spec.path for spec in _specs() if spec.digits)
+
+
+@functools.cache
+def e164_fields() -> frozenset[str]:
+    """E.164 numbers written as strings (the same trap as digits)."""
+    return frozenset(spec.path for spec in _specs() if spec.e164)
+
+
+@functools.cache
+def patterned_fields() -> frozenset[str]:
+    """Strings with a pattern, which their resource's own rule checks with a clearer message."""
+    return frozenset(spec.path for spec in _specs() if spec.pattern is not None)
+
+
+@functools.cache
+def formatted_fields() -> frozenset[str]:
+    """Strings with a format of their own (a pattern or an enum), whose own rule refuses anything else."""
+    return frozenset(spec.path for spec in _specs() if spec.pattern is not None or spec.enum)
+
+
+def _specs() -> list[FieldSpec]:
+    from reconciler.resources import all_fields
+    from reconciler.resources.fields import walk
+
+    return walk(all_fields())
 
 
 def field_label(path: Sequence[str | int]) -> str:

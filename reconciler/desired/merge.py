@@ -40,6 +40,11 @@ class FieldSet:
             return position_at(self.document, self.path)
         return position_in(self.document, container, (field, *sub), key=key)
 
+    def text(self, field: str) -> str | None:
+        """The field's value when it is a string (a wrong type is the schema's to report)."""
+        value = self.fields.get(field)
+        return value if isinstance(value, str) else None
+
     @property
     def where(self) -> Position:
         """The location's own position: its `name` value, or the item when it has no name."""

@@ -8,23 +8,6 @@ from typing import Any
 
 from reconciler.desired.display import escaped
 
-# The location-details fields the desired-state file may manage, in the API's own names and in the
-# order they are shown to people.
-DETAIL_FIELDS: tuple[str, ...] = (
-    "announcementLanguage",
-    "callingLineId",
-    "externalCallerIdName",
-    "pAccessNetworkInfo",
-    "outsideDialDigit",
-    "enforceOutsideDialDigit",
-    "routingPrefix",
-    "chargeNumber",
-)
-
-# PSTN connection types the API can set, and the ones it can only report.
-SETTABLE_PSTN_TYPES: tuple[str, ...] = ("LOCAL_GATEWAY", "NON_INTEGRATED_CCP")
-UNSETTABLE_PSTN_TYPES: tuple[str, ...] = ("INTEGRATED_CCP", "CISCO_PSTN")
-
 
 @dataclass(frozen=True, order=True)
 class Position:

@@ -8,56 +8,41 @@ of the right type: a wrong type is the schema's to report.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from reconciler.desired.display import SURROGATE, UNSAFE, printable
-from reconciler.desired.fields import (
-    ANNOUNCEMENT_LANGUAGE,
-    DIGIT_FIELDS,
-    E164,
-    E164_FIELDS,
-    NAME_MAX_LENGTH,
-    OUTSIDE_DIAL_DIGIT,
-    ROUTING_PREFIX,
-)
-from reconciler.desired.loader import PathStep, quoted
+from reconciler.desired.fields import NAME_MAX_LENGTH, formatted_fields
+from reconciler.desired.loader import PathStep
 from reconciler.desired.merge import FieldSet
-from reconciler.desired.model import SETTABLE_PSTN_TYPES, UNSETTABLE_PSTN_TYPES, InputError
+from reconciler.desired.model import InputError
 
 Rule = Callable[[FieldSet], list[InputError]]
 
-# For each PSTN type that can be set: the fields that pick its route, of which exactly one is needed.
-PSTN_CHOICES: dict[str, tuple[str, str]] = {
-    "LOCAL_GATEWAY": ("trunk", "routeGroup"),
-    "NON_INTEGRATED_CCP": ("provider", "connectionId"),
-}
-PSTN_TARGETS = frozenset(field for pair in PSTN_CHOICES.values() for field in pair)
-
 
 def check(locations: list[FieldSet], defaults: list[FieldSet]) -> list[InputError]:
-    """Every semantic error in the merged locations and the defaults blocks."""
+    """Every semantic error in the merged locations and the defaults blocks: the rules of every field
+    here, and each resource's own (its fields' formats, and what must hold across locations)."""
+    # Imported here: the resources build on the desired-state model this package defines.
+    from reconciler.resources import RESOURCES
+
+    field_rules = (one_line_of_text, *(rule for resource in RESOURCES for rule in resource.field_rules))
     errors: list[InputError] = []
     for fields in (*defaults, *locations):
-        for rule in FIELD_RULES:
+        for rule in field_rules:
             errors.extend(rule(fields))
     for location in locations:
         errors.extend(location_name(location))
     errors.extend(unique_names(locations))
-    errors.extend(unique_routing_prefixes(locations))
+    for resource in RESOURCES:
+        errors.extend(resource.across_locations(locations))
     return errors
-
-
-def _string(fields: FieldSet, name: str) -> str | None:
-    value = fields.fields.get(name)
-    return value if isinstance(value, str) else None
 
 
 def location_name(location: FieldSet) -> list[InputError]:
     """A location's name is 1 to 80 characters."""
-    name = _string(location, "name")
+    name = location.text("name")
     if name is None:
         return []
     if not name:
@@ -73,7 +58,7 @@ def unique_names(locations: list[FieldSet]) -> list[InputError]:
     errors: list[InputError] = []
     first: dict[str, FieldSet] = {}
     for location in locations:
-        name = _string(location, "name")
+        name = location.text("name")
         if name is None:
             continue
         if name in first:
@@ -83,130 +68,6 @@ def unique_names(locations: list[FieldSet]) -> list[InputError]:
         else:
             first[name] = location
     return errors
-
-
-def pstn(fields: FieldSet) -> list[InputError]:
-    """The PSTN type can be set through the API, and exactly the fields that type takes are given."""
-    value = fields.fields.get("pstn")
-    if not isinstance(value, dict) or not isinstance(value.get("type"), str):
-        return []
-    kind = value["type"]
-    if kind in UNSETTABLE_PSTN_TYPES:
-        message = (
-            f"pstn type {kind} cannot be set through the Webex API; "
-            "set it in Control Hub and leave `pstn` unmanaged"
-        )
-        return [InputError(fields.position("pstn", "type"), message)]
-    if kind not in SETTABLE_PSTN_TYPES:
-        return []  # not one of the enum's values: the schema said so
-    choices = PSTN_CHOICES[kind]
-    either = f"'{choices[0]}' or '{choices[1]}'"
-    errors: list[InputError] = []
-    for other in value:
-        if other in PSTN_TARGETS and other not in choices:
-            message = f"'{other}' does not apply to pstn type {kind}, which takes {either}"
-            errors.append(InputError(fields.position("pstn", other, key=True), message))
-    given = [name for name in value if name in choices]
-    if not given:
-        message = f"pstn type {kind} needs exactly one of {either}"
-        errors.append(InputError(fields.position("pstn", key=True), message))
-    elif len(given) > 1:
-        message = f"pstn type {kind} takes exactly one of {either}, not both"
-        errors.append(InputError(fields.position("pstn", given[1], key=True), message))
-    return errors
-
-
-def routing_prefix(fields: FieldSet) -> list[InputError]:
-    """`routingPrefix` is 1 to 7 digits (null clears it)."""
-    value = _string(fields, "routingPrefix")
-    if value is None or ROUTING_PREFIX.fullmatch(value):
-        return []
-    message = f'routingPrefix must be 1 to 7 digits, e.g. "212", not {quoted(value)}'
-    return [InputError(fields.position("routingPrefix"), message)]
-
-
-def unique_routing_prefixes(locations: list[FieldSet]) -> list[InputError]:
-    """No two locations share a routing prefix (null is not a prefix)."""
-    errors: list[InputError] = []
-    first: dict[str, FieldSet] = {}
-    for location in locations:
-        prefix = _string(location, "routingPrefix")
-        if prefix is None:
-            continue
-        if prefix not in first:
-            first[prefix] = location
-            continue
-        here = location.position("routingPrefix")
-        there = first[prefix].position("routingPrefix")
-        if here == there:
-            message = (
-                f"routingPrefix {quoted(prefix)} in defaults would be given to every location, "
-                "but each location needs its own"
-            )
-        else:
-            owner = _string(first[prefix], "name")
-            who = f"location '{owner}'" if owner is not None else "another location"
-            message = f"routingPrefix {quoted(prefix)} is already used by {who} at {there}"
-        errors.append(InputError(here, message))
-    return errors
-
-
-def outside_dial_digit(fields: FieldSet) -> list[InputError]:
-    """`outsideDialDigit` is one digit (null clears it)."""
-    value = _string(fields, "outsideDialDigit")
-    if value is None or OUTSIDE_DIAL_DIGIT.fullmatch(value):
-        return []
-    message = f'outsideDialDigit must be a single digit, e.g. "9", not {quoted(value)}'
-    return [InputError(fields.position("outsideDialDigit"), message)]
-
-
-def _e164(fields: FieldSet, label: str, value: Any, *path: str) -> list[InputError]:
-    if not isinstance(value, str) or E164.fullmatch(value):
-        return []
-    message = (
-        f'{label} must be an E.164 number: "+" and 7 to 15 digits, e.g. "+14158952369", not {quoted(value)}'
-    )
-    cleaned = re.sub(r"[\s().-]", "", value)
-    if not cleaned.startswith("+") and E164.fullmatch("+" + cleaned):
-        cleaned = "+" + cleaned
-    if cleaned != value and E164.fullmatch(cleaned):
-        message += f"; write {quoted(cleaned)}"
-    return [InputError(fields.position(*path), message)]
-
-
-def charge_number(fields: FieldSet) -> list[InputError]:
-    """`chargeNumber` is an E.164 number (null clears it)."""
-    return _e164(fields, "chargeNumber", fields.fields.get("chargeNumber"), "chargeNumber")
-
-
-def calling_line_id_number(fields: FieldSet) -> list[InputError]:
-    """`callingLineId.phoneNumber` is an E.164 number."""
-    calling_line_id = fields.fields.get("callingLineId")
-    if not isinstance(calling_line_id, dict):
-        return []
-    value = calling_line_id.get("phoneNumber")
-    return _e164(fields, "callingLineId.phoneNumber", value, "callingLineId", "phoneNumber")
-
-
-def announcement_language(fields: FieldSet) -> list[InputError]:
-    """`announcementLanguage` is a lower-case code like en_us (the API rejects en_US)."""
-    value = _string(fields, "announcementLanguage")
-    if value is None or ANNOUNCEMENT_LANGUAGE.fullmatch(value):
-        return []
-    if ANNOUNCEMENT_LANGUAGE.fullmatch(value.lower()):
-        message = (
-            f"announcementLanguage must be lower-case: write {quoted(value.lower())}, not {quoted(value)}"
-        )
-    else:
-        message = (
-            'announcementLanguage must be a lower-case language_country code such as "en_us" or "fr_fr", '
-            f"not {quoted(value)}"
-        )
-    return [InputError(fields.position("announcementLanguage"), message)]
-
-
-# Fields whose own rule (a pattern or the schema's enum) already refuses anything but their format.
-_FORMATTED = DIGIT_FIELDS | E164_FIELDS | {"announcementLanguage", "pstn.type"}
 
 
 def one_line_of_text(fields: FieldSet) -> list[InputError]:
@@ -222,7 +83,7 @@ def one_line_of_text(fields: FieldSet) -> list[InputError]:
             if found is None:
                 continue
             label = ".".join(str(step) for step in (name, *sub))
-            if label in _FORMATTED:
+            if label in formatted_fields():  # its own rule refuses anything but its format
                 continue
             index = found.start()
             char = text[index]
@@ -253,14 +114,3 @@ def _texts(value: Any, path: tuple[PathStep, ...] = ()) -> Iterator[tuple[tuple[
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _texts(item, (*path, index))
-
-
-FIELD_RULES: tuple[Rule, ...] = (
-    one_line_of_text,
-    pstn,
-    routing_prefix,
-    outside_dial_digit,
-    charge_number,
-    calling_line_id_number,
-    announcement_language,
-)

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any, cast
 import fastjsonschema
 
 from reconciler.desired.display import printable
-from reconciler.desired.fields import DIGIT_FIELDS, E164_FIELDS, describe, field_label
+from reconciler.desired.fields import describe, digit_fields, e164_fields, field_label, patterned_fields
 from reconciler.desired.loader import Document, JsonPath, position_at, quoted, source_text
 from reconciler.desired.model import InputError
-from reconciler.resources import data_file
+from reconciler.shipped import data_file
 
 if TYPE_CHECKING:  # jsonschema is imported when a file is invalid: it takes longer to import than to check
     from jsonschema import Draft202012Validator
@@ -103,23 +103,17 @@ def _schema_errors(instance: Any) -> Iterator[tuple[JsonPath, ValidationError]]:
         yield tuple(error.absolute_path), error
 
 
-# (keyword, field) problems that rules.py reports with a clearer message: the schema has these for
-# editors, and its own error for them is dropped so that each problem is reported once.
-OWNED_BY_RULES = frozenset(
-    {
-        ("pattern", "routingPrefix"),
-        ("pattern", "outsideDialDigit"),
-        ("pattern", "chargeNumber"),
-        ("pattern", "callingLineId.phoneNumber"),
-        ("pattern", "announcementLanguage"),
-        ("minLength", "name"),
-        ("maxLength", "name"),
-    }
-)
+@functools.cache
+def owned_by_rules() -> frozenset[tuple[str, str]]:
+    """(keyword, field) problems the semantic rules report with a clearer message: the pattern of every
+    field whose resource checks its format itself, and the name's length. The schema has these for
+    editors; its own error for them is dropped so that each problem is reported once."""
+    patterns = {("pattern", path) for path in patterned_fields()}
+    return frozenset({*patterns, ("minLength", "name"), ("maxLength", "name")})
 
 
 def _owned_by_rules(path: JsonPath, keyword: str) -> bool:
-    return (keyword, field_label(path)) in OWNED_BY_RULES and path[0] in ("locations", "defaults")
+    return (keyword, field_label(path)) in owned_by_rules() and path[0] in ("locations", "defaults")
 
 
 def _describe(document: Document, path: JsonPath, error: ValidationError) -> list[InputError]:
@@ -237,9 +231,9 @@ def _wrong_type(document: Document, path: JsonPath, error: ValidationError) -> s
         # YAML read a number, true/false or a date where text was meant: show the text, quoted.
         written = source_text(document, position_at(document, path))
         if written is not None:
-            if label in DIGIT_FIELDS:
+            if label in digit_fields():
                 kind = "a string of digits"
-            elif label in E164_FIELDS:
+            elif label in e164_fields():
                 kind = "an E.164 number written as a string"
             else:
                 kind = "a string"

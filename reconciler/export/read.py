@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import Any
 
 from reconciler.desired.model import InputError, InvalidInput, Position
 from reconciler.export.document import LiveLocation, OrgSnapshot
-from reconciler.resolve import unknown_location_message
-from reconciler.state import with_route
+from reconciler.names import unknown_location_message
+from reconciler.resources.pstn import with_route
 from reconciler.webex.api import CallingApi, ConnectionOption, Location, Named
 
 COMMAND_LINE = Position("<command line>")
@@ -57,7 +58,7 @@ async def read_location(api: CallingApi, location: Named, place: Location | None
     details, answer = await asyncio.gather(
         api.get_location_details(location.id), api.get_pstn_connection(location.id, calling_enabled=True)
     )
-    pstn = await with_route(api, location.id, answer, details)
+    pstn = await with_route(answer, lambda: _known(details))
     options: tuple[ConnectionOption, ...] = ()
     # Only to tell whether the provider's name is shared, which needs the options the location has.
     if pstn.get("pstnConnectionType") == "NON_INTEGRATED_CCP":
@@ -70,3 +71,7 @@ async def read_location(api: CallingApi, location: Named, place: Location | None
         city=place.city if place else None,
         country=place.country if place else None,
     )
+
+
+async def _known(details: dict[str, Any]) -> dict[str, Any]:
+    return details

@@ -19,10 +19,12 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from reconciler.apply import ApplyReport, Outcome, StepResult
+from reconciler.apply import ApplyReport, StepResult
 from reconciler.diff import FieldChange
 from reconciler.plan import Plan, Step
-from reconciler.render.text import STEP_TITLES, show_value
+from reconciler.render.text import show_value
+from reconciler.resources import resource_of
+from reconciler.resources.base import Outcome
 
 COMMENT_MARKER = "<!-- wxc-reconcile:plan -->"
 GITHUB_COMMENT_LIMIT = 65_536
@@ -228,7 +230,7 @@ def _change_table(steps: Sequence[Step]) -> str:
 def _requests(steps: Sequence[Step]) -> str:
     parts = [f"<details><summary>{_count(len(steps), 'request')}</summary>"]
     for step in steps:
-        title = STEP_TITLES[step.kind]
+        title = resource_of(step.kind).title
         parts.append(f"{title[:1].upper()}{title[1:]}: {_code(f'{step.method} {step.path}')}")
         parts.append(_fenced_json(step.body))
     parts.append("</details>")
@@ -272,7 +274,7 @@ def _report_row(result: StepResult) -> str:
     step = result.step
     cells = (
         _escape_text(step.location),
-        STEP_TITLES[step.kind],
+        resource_of(step.kind).title,
         _OUTCOME_MARKS[result.outcome],
         "<br>".join(_report_details(result)),
     )

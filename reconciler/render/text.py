@@ -15,13 +15,7 @@ from rich.text import Text
 
 from reconciler.apply import ApplyReport, StepResult
 from reconciler.plan import Plan, Step
-
-STEP_TITLES = {"pstn": "PSTN connection", "details": "location details"}
-# Why a disruptive change is one, by the field it changes.
-DISRUPTIVE = {
-    "routingPrefix": "disruptive: starts an org-wide routing-prefix job",
-    "pstn": "disruptive: re-routes the location's PSTN calls",
-}
+from reconciler.resources import resource_of
 
 
 def show_value(value: Any) -> str:
@@ -39,8 +33,8 @@ def render_plan(plan: Plan, console: Console) -> None:
 
 
 def _render_step(step: Step, console: Console) -> None:
-    title = Text.assemble("    ", (STEP_TITLES[step.kind], "cyan"))
-    reasons = dict.fromkeys(DISRUPTIVE[c.field.split(".")[0]] for c in step.changes if c.disruptive)
+    title = Text.assemble("    ", (resource_of(step.kind).title, "cyan"))
+    reasons = dict.fromkeys(f"disruptive: {c.disruption}" for c in step.changes if c.disruption)
     for reason in reasons:
         title.append(f"  ({reason})", "bold yellow")
     title.append(f"  {step.method} {step.path}", "dim")
@@ -89,7 +83,9 @@ _MARKS = {
 def report_line(result: StepResult) -> Text:
     mark, style = _MARKS[result.outcome]
     step = result.step
-    line = Text.assemble((mark, style), " ", (step.location, "bold"), "  ", STEP_TITLES[step.kind], "  ")
+    line = Text.assemble(
+        (mark, style), " ", (step.location, "bold"), "  ", resource_of(step.kind).title, "  "
+    )
     line.append("would be sent" if result.outcome == "dry-run" else result.outcome, style)
     if result.error is not None:
         line.append(f": {result.error}")

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
-from reconciler.resources import data_file
+from reconciler.shipped import data_file
 
 # The location settings the details PUT can write, in the API's own names. They are stored as a dict
 # under these keys, so the state file and the API read alike. Kept apart from reconciler.desired on

@@ -1,111 +1,35 @@
-"""The org's objects as the Webex API shows them. Unset (null) fields are left out, as the live API does."""
+"""The org's objects as the Webex API shows them, where more than one endpoint shows them or none of the
+managed ones does (locations, trunks, route groups, jobs). Unset (null) fields are left out, as the live
+API does. The managed endpoints' own views are in their modules under `endpoints/`.
+"""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Any
 
-from reconciler.sandbox.org import ConnectionOption, Job, Location, RouteGroup, SandboxOrg, Trunk, webex_id
-
-USER_LIMIT = 500000
+from reconciler.sandbox.org import Job, Location, RouteGroup, SandboxOrg, Trunk, webex_id
 
 
-def _compact(data: dict[str, Any]) -> dict[str, Any]:
+def compact(data: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in data.items() if value is not None}
-
-
-def _calling_line_id(location: Location) -> dict[str, Any] | None:
-    assert location.details is not None
-    value = location.details["callingLineId"]
-    return _compact(dict(value)) if value else None
 
 
 def location_item(org: SandboxOrg, location: Location) -> dict[str, Any]:
     """An item of GET /locations."""
-    return _compact(
+    return compact(
         {
             "id": location.id,
             "name": location.name,
             "orgId": org.id,
             "timeZone": location.time_zone,
             "preferredLanguage": location.preferred_language,
-            "address": _compact(dict(location.address)),
+            "address": compact(dict(location.address)),
             "latitude": location.latitude,
             "longitude": location.longitude,
             "notes": location.notes,
         }
     )
-
-
-def calling_location_item(location: Location) -> dict[str, Any]:
-    """An item of GET /telephony/config/locations."""
-    assert location.details is not None
-    return _compact(
-        {
-            "id": location.id,
-            "name": location.name,
-            "routingPrefix": location.details["routingPrefix"],
-            "outsideDialDigit": location.details["outsideDialDigit"],
-            "enforceOutsideDialDigit": location.details["enforceOutsideDialDigit"],
-            "callingLineId": _calling_line_id(location),
-            "e911SetupRequired": False,
-        }
-    )
-
-
-def _details_connection(org: SandboxOrg, location: Location) -> dict[str, Any] | None:
-    """The details' `connection`: the route {type, id} of a local gateway; for a cloud PSTN a type alone,
-    as seen on live orgs (CISCO_PSTN, CLOUD_CONNECTED_PSTN); none while no PSTN connection is set up."""
-    pstn = location.pstn
-    if pstn is None:
-        return None
-    if pstn.route_type is not None:
-        return {"type": pstn.route_type, "id": pstn.route_id}
-    kind = org.options[pstn.option_id].pstn_connection_type
-    return {"type": "CISCO_PSTN" if kind == "CISCO_PSTN" else "CLOUD_CONNECTED_PSTN"}
-
-
-def details(org: SandboxOrg, location: Location) -> dict[str, Any]:
-    """GET /telephony/config/locations/{id}."""
-    assert location.details is not None
-    fields = location.details
-    connection = _details_connection(org, location)
-    return _compact(
-        {
-            "id": location.id,
-            "name": location.name,
-            "announcementLanguage": fields["announcementLanguage"],
-            "callingLineId": _calling_line_id(location),
-            "connection": connection,
-            "externalCallerIdName": fields["externalCallerIdName"],
-            "userLimit": USER_LIMIT,
-            "pAccessNetworkInfo": fields["pAccessNetworkInfo"],
-            "outsideDialDigit": fields["outsideDialDigit"],
-            "enforceOutsideDialDigit": fields["enforceOutsideDialDigit"],
-            "routingPrefix": fields["routingPrefix"],
-            "defaultDomain": re.sub(r"[^a-z0-9]", "", org.name.lower()) + ".calls.webex.com",
-            "chargeNumber": fields["chargeNumber"],
-            "useChargeNumberForPChargeInfo": fields["chargeNumber"] is not None,
-        }
-    )
-
-
-def connection_option(option: ConnectionOption) -> dict[str, Any]:
-    """An item of GET .../connectionOptions: as documented, without the option's pstnConnectionType."""
-    return {"id": option.id, "displayName": option.display_name, "pstnServices": list(option.pstn_services)}
-
-
-def pstn_connection(org: SandboxOrg, location: Location, *, with_route: bool = True) -> dict[str, Any]:
-    """GET .../connection: the option in use and its type, plus routeType/routeId for a local gateway
-    (`with_route` False: the shape before 2025, without them)."""
-    assert location.pstn is not None
-    option = org.options[location.pstn.option_id]
-    data = {**connection_option(option), "pstnConnectionType": option.pstn_connection_type}
-    if with_route and location.pstn.route_type is not None:
-        data["routeType"] = location.pstn.route_type
-        data["routeId"] = location.pstn.route_id
-    return data
 
 
 def trunk_item(trunk: Trunk, in_use: bool) -> dict[str, Any]:
@@ -137,7 +61,7 @@ def job(job: Job, now: float, duration: float) -> dict[str, Any]:
     exit_code = job.exit_code(now, duration)
     ended = job.created + duration if done else None
     last = ended if ended is not None else max(now, job.created)
-    execution = _compact(
+    execution = compact(
         {
             "id": 1,
             "startTime": _timestamp(job.created),

@@ -1,0 +1,105 @@
+"""What the simulator's route handlers share: the live org, its settings and state file, and the few
+steps every endpoint takes (find the location, read a JSON body, page a list, save the change).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from reconciler.sandbox.errors import BAD_BODY, NOT_FOUND, STATE_FILE, WebexError
+from reconciler.sandbox.org import Location, PstnConnection, SandboxOrg, StateFileError
+from reconciler.sandbox.paging import paginate
+from reconciler.sandbox.settings import SandboxSettings
+from reconciler.sandbox.statefile import StateFile
+
+Handler = Callable[[Request], Awaitable[Response]]
+# The routes of one endpoint: path -> HTTP method -> handler.
+Routes = dict[str, dict[str, Handler]]
+
+
+class Api:
+    """One live org behind the handlers, and its state file when it has one."""
+
+    def __init__(self, org: SandboxOrg, settings: SandboxSettings, state_path: Path | None) -> None:
+        self.org = org
+        self.settings = settings
+        self.state = StateFile(state_path) if state_path is not None else None
+
+    @contextlib.asynccontextmanager
+    async def handling(self) -> AsyncIterator[None]:
+        """Around each request: with a state file, its lock and its latest state; then the jobs that
+        ended. A state file that cannot be used is a 503 saying why, never a crash of the app."""
+        if self.state is None:
+            self._end_jobs()
+            yield
+            return
+        try:
+            async with self.state.request(self.org):
+                self._end_jobs()
+                yield
+        except StateFileError as exc:
+            raise WebexError.one(503, str(exc), STATE_FILE) from None
+
+    def _end_jobs(self) -> None:
+        """Finish the jobs that ended since the last request: a failed one restores the old prefix.
+
+        Job time comes from the (injectable) clock, not from a timer, so this runs before every request.
+        """
+        if self.org.end_jobs(self.settings.clock(), self.settings.job_seconds):
+            self.saved()
+
+    def location(self, request: Request) -> Location:
+        """The calling location of the path's `locationId`, or a 404."""
+        location_id = request.path_params["locationId"]
+        location = self.org.calling_location(location_id)
+        if location is None:
+            raise WebexError.one(
+                404, f"Location {location_id} not found or not enabled for Webex Calling", NOT_FOUND
+            )
+        return location
+
+    def page(self, request: Request, items: list[Any], render: Callable[[Any], Any], key: str) -> Response:
+        """A telephony list: `start`/`max` paging, next links without filters unless configured."""
+        page, headers = paginate(
+            request, items, self.settings, keep_query=not self.settings.drop_query_in_next_links
+        )
+        return JSONResponse({key: [render(item) for item in page]}, headers=headers)
+
+    def local_gateway(
+        self, location: Location, route_type: str, route_id: str, option_id: str | None
+    ) -> PstnConnection:
+        """A local-gateway connection over the route, through the location's local-gateway option unless
+        the body named one (the PUT rules have checked there is one)."""
+        if option_id is None:
+            option = self.org.local_gateway_option(location)
+            assert option is not None  # the rules refuse a local gateway where none is available
+            option_id = option.id
+        return PstnConnection(option_id, route_type, route_id)
+
+    def saved(self) -> None:
+        """Write the org to its state file, after each successful change."""
+        if self.state is not None:
+            self.state.save(self.org)
+
+
+def contains(needle: str | None, haystack: str) -> bool:
+    """A list's name filter: absent, or a case-insensitive substring."""
+    return needle is None or needle.casefold() in haystack.casefold()
+
+
+async def json_object(request: Request) -> dict[str, Any]:
+    """The request's body, which must be a JSON object (a 400 otherwise)."""
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        raise WebexError.one(400, "The request body is not valid JSON", BAD_BODY) from None
+    if not isinstance(body, dict):
+        raise WebexError.one(400, "The request body must be a JSON object", BAD_BODY)
+    return body

@@ -1,0 +1,173 @@
+"""The simulator's accepted fields against the client's field tables: two copies, written apart on purpose
+(the simulator is the check on the client), that must not drift apart unseen.
+
+The client's copy is `FIELDS` of each `reconciler.resources` module; the simulator's is `ACCEPTED` and
+`NULLABLE` of each `reconciler.sandbox.endpoints` module, which test_sandbox_endpoints_*.py hold to the
+simulator's own rules. Formats are compared by meaning, on probe strings both must judge alike.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from clirun import puts, wxc
+from probes import PROBES, simulator_accepts
+
+from reconciler.resources import details as client_details
+from reconciler.resources import pstn as client_pstn
+from reconciler.resources.fields import FieldSpec, walk
+from reconciler.sandbox import ServerThread, webex_id
+from reconciler.sandbox.endpoints import TYPE_WORDS
+from reconciler.sandbox.endpoints import details as sim_details
+from reconciler.sandbox.endpoints import pstn as sim_pstn
+
+# Fields the simulator's details PUT accepts that no desired state manages (with their sub-fields).
+SIMULATOR_ONLY = {
+    "connection": "the client sets the connection through the PSTN endpoint only; the details PUT takes it "
+    "because the API does (TRUNK / ROUTE_GROUP)",
+}
+# Where the two formats are known to disagree, pinned probe by probe: a new disagreement fails, and so
+# does one that is resolved, until it is taken off this list.
+KNOWN_DIFFERENCES: dict[tuple[str, str], str] = {}
+
+# The PSTN PUT body fields each desired PSTN field becomes, and the route type a route field sends.
+BODY_FIELDS = {
+    "pstn.trunk": ("premiseRouteType", "premiseRouteId"),
+    "pstn.routeGroup": ("premiseRouteType", "premiseRouteId"),
+    "pstn.provider": ("id",),
+    "pstn.connectionId": ("id",),
+}
+ROUTE_TYPE_OF = {"pstn.trunk": "TRUNK", "pstn.routeGroup": "ROUTE_GROUP"}
+
+
+def client_accepts(spec: FieldSpec, value: str) -> bool:
+    """Whether the client's field table lets a desired state hold this string."""
+    if spec.enum:
+        return value in spec.enum
+    if spec.non_empty and not value:
+        return False
+    return spec.pattern is None or spec.pattern.fullmatch(value) is not None
+
+
+def _simulator_only(path: str) -> bool:
+    return path.partition(".")[0] in SIMULATOR_ONLY
+
+
+def _client_details() -> dict[str, FieldSpec]:
+    return {spec.path: spec for spec in walk(client_details.FIELDS)}
+
+
+# --- location details -------------------------------------------------------------------------------------
+
+
+def test_the_details_put_accepts_exactly_the_fields_the_client_manages() -> None:
+    accepted = {path for path in sim_details.ACCEPTED if not _simulator_only(path)}
+    assert accepted == set(_client_details())
+    assert set(SIMULATOR_ONLY) <= set(sim_details.ACCEPTED), "a SIMULATOR_ONLY entry the simulator lost"
+
+
+def test_each_details_field_has_the_same_type() -> None:
+    for path, spec in _client_details().items():
+        form = sim_details.ACCEPTED[path]
+        assert (form if form in TYPE_WORDS else "string") == spec.type, path
+
+
+def test_the_details_formats_agree_on_every_probe_but_the_known_differences() -> None:
+    strings = {path: spec for path, spec in _client_details().items() if spec.type == "string"}
+    differences = {
+        (path, probe)
+        for path, spec in strings.items()
+        for probe in PROBES
+        if client_accepts(spec, probe) != simulator_accepts(sim_details.ACCEPTED[path], probe)
+    }
+    assert differences == set(KNOWN_DIFFERENCES)
+
+
+def test_null_clears_the_same_details_fields() -> None:
+    clearable = {path for path, spec in _client_details().items() if spec.clearable}
+    assert clearable == {path for path in sim_details.NULLABLE if not _simulator_only(path)}
+
+
+# --- PSTN connection --------------------------------------------------------------------------------------
+
+
+def test_every_desired_pstn_field_maps_onto_the_pstn_put_body() -> None:
+    routes = {spec.path for spec in walk(client_pstn.FIELDS)} - {"pstn", "pstn.type"}
+    assert routes == set(BODY_FIELDS), "a PSTN field of the client that BODY_FIELDS does not map"
+    sent = {field for fields in BODY_FIELDS.values() for field in fields}
+    assert sent == set(sim_pstn.ACCEPTED)
+
+
+def test_the_pstn_types_are_the_same_and_each_settable_one_takes_the_body_the_client_sends() -> None:
+    (pstn_type,) = (spec for spec in walk(client_pstn.FIELDS) if spec.path == "pstn.type")
+    assert set(pstn_type.enum) == {*sim_pstn.BODIES, *sim_pstn.UNSETTABLE_TYPES}
+    assert set(client_pstn.SETTABLE_TYPES) == set(sim_pstn.BODIES)
+    assert set(client_pstn.UNSETTABLE_TYPES) == set(sim_pstn.UNSETTABLE_TYPES)
+    for kind, choices in client_pstn.CHOICES.items():
+        for choice in choices:
+            assert set(BODY_FIELDS[f"pstn.{choice}"]) == set(sim_pstn.BODIES[kind]), (kind, choice)
+
+
+def test_the_pstn_put_takes_exactly_the_route_types_the_client_sends() -> None:
+    sent = set(ROUTE_TYPE_OF.values())
+    form = sim_pstn.ACCEPTED["premiseRouteType"]
+    assert {probe for probe in (*PROBES, *sent) if simulator_accepts(form, probe)} == sent
+
+
+def test_the_ids_the_client_sends_may_have_any_form() -> None:
+    """The client sends the ids the org's own lists gave it: the simulator must not judge their form."""
+    assert sim_pstn.ACCEPTED["id"] == sim_pstn.ACCEPTED["premiseRouteId"] == ""
+
+
+def test_no_pstn_field_is_cleared_by_null() -> None:
+    assert not any(spec.clearable for spec in walk(client_pstn.FIELDS))
+    assert not sim_pstn.NULLABLE
+
+
+# --- the bodies the client builds -------------------------------------------------------------------------
+
+EVERY_FIELD = f"""\
+version: 1
+locations:
+  - name: Denver
+    pstn: {{type: LOCAL_GATEWAY, trunk: Denver-LGW}}
+    callingLineId: {{phoneNumber: "+12145555699"}}
+    chargeNumber: "+14158952369"
+  - name: Paris
+    pstn: {{type: LOCAL_GATEWAY, routeGroup: EU-RG}}
+    announcementLanguage: fr_fr
+    callingLineId: {{name: Paris Louvre}}
+    externalCallerIdName: Big Corp-Paris
+    pAccessNetworkInfo: Paris-75002
+    outsideDialDigit: "9"
+    enforceOutsideDialDigit: false
+    routingPrefix: "201"
+  - name: Berlin
+    pstn: {{type: NON_INTEGRATED_CCP, provider: Pure IP Cloud}}
+  - name: Chicago
+    pstn: {{type: NON_INTEGRATED_CCP, connectionId: "{webex_id("PSTN_CONNECTION", "IntelePeer")}"}}
+"""
+
+
+def test_the_simulator_takes_the_bodies_the_client_builds_for_every_field(
+    server: ServerThread, tmp_path: Path
+) -> None:
+    """Every desired field the client manages, applied through the installed CLI: each PUT it builds is
+    accepted, a PSTN body is exactly one type's BODIES fields, a details body only ACCEPTED fields."""
+    desired = tmp_path / "every-field.yaml"
+    desired.write_text(EVERY_FIELD, encoding="utf-8")
+    applied = wxc("apply", str(desired), base_url=server.base_url)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+
+    pstn_shapes: Counter[frozenset[str]] = Counter()
+    written: set[str] = set()
+    for path, body in puts(server):
+        assert isinstance(body, dict), path
+        if path.endswith("/connection"):
+            pstn_shapes[frozenset(body)] += 1
+        else:
+            written |= set(body)
+    by_type = {kind: frozenset(fields) for kind, fields in sim_pstn.BODIES.items()}
+    assert pstn_shapes == Counter({by_type["LOCAL_GATEWAY"]: 2, by_type["NON_INTEGRATED_CCP"]: 2})
+    assert written == {spec.name for spec in client_details.FIELDS}, "a managed field the file does not set"
