@@ -95,6 +95,7 @@ class Scenario:
     entries: tuple[Entry, ...]
     drift_details: frozenset[str] = frozenset()  # names of locations whose managed details differ
     drift_pstn: frozenset[str] = frozenset()  # names of locations whose PSTN connection differs
+    drift_prefix: frozenset[str] = frozenset()  # of drift_details, those whose routingPrefix differs
 
     @property
     def drifted_endpoints(self) -> set[tuple[str, str]]:
@@ -134,25 +135,34 @@ class Scenario:
 
 
 def build_scenario(
-    org: SandboxOrg, *, drift: int = 0, seed: int = 0, pstn_unmanaged: Collection[str] = ()
+    org: SandboxOrg,
+    *,
+    drift: int = 0,
+    seed: int = 0,
+    pstn_unmanaged: Collection[str] = (),
+    prefix_drift: int = 0,
 ) -> Scenario:
     """A desired state managing every calling location of `org` as it is, except `drift` locations.
 
     The drifted locations are picked at random (by `seed`); in turn each gets both endpoints changed,
     then the details only, then the PSTN connection only (the details only where `pstn` is unmanaged).
     A details drift sets another `externalCallerIdName`; a PSTN drift moves a local gateway to a cloud
-    provider and a cloud provider to a trunk. Routing prefixes never drift: that would start org-wide
-    jobs, which run one at a time, and measure the job's length rather than the reconciler.
+    provider and a cloud provider to a trunk. Routing prefixes drift only in the first `prefix_drift` of
+    the drifted locations (a new unique prefix, so their details drift too): each change starts an
+    org-wide job, and those run one at a time, so a benchmark of the reconciler's speed leaves them out.
     """
     calling = [loc for loc in org.locations.values() if loc.details is not None]
     if not 0 <= drift <= len(calling):
         raise ValueError(f"cannot drift {drift} of {len(calling)} locations")
+    if not 0 <= prefix_drift <= drift:
+        raise ValueError(f"cannot drift the routing prefix of {prefix_drift} of {drift} drifted locations")
     chosen = {
         name: turn
         for turn, name in enumerate(random.Random(seed).sample([loc.name for loc in calling], drift))
     }
     drift_details: set[str] = set()
     drift_pstn: set[str] = set()
+    drift_prefix: set[str] = set()
     trunks = sorted(t.name for t in org.trunks.values())
     entries = []
     for index, location in enumerate(calling):
@@ -168,8 +178,15 @@ def build_scenario(
             if turn in ("both", "pstn") and pstn is not None:
                 pstn = _other_pstn(org, location, pstn, trunks, index)
                 drift_pstn.add(location.name)
+            if chosen[location.name] < prefix_drift:
+                # 7 digits from 9000000 up: unique, and never one of the generated org's (1000 + i).
+                details = {**details, "routingPrefix": f"9{index:06d}"}
+                drift_details.add(location.name)
+                drift_prefix.add(location.name)
         entries.append(Entry(location.name, location.id, details, pstn))
-    return Scenario(org, tuple(entries), frozenset(drift_details), frozenset(drift_pstn))
+    return Scenario(
+        org, tuple(entries), frozenset(drift_details), frozenset(drift_pstn), frozenset(drift_prefix)
+    )
 
 
 def _current_details(location: Location) -> dict[str, Any]:

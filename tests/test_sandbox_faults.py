@@ -16,6 +16,7 @@ from test_sandbox_app import (
     AUTH,
     DENVER,
     LONDON,
+    ORG_ID,
     PARIS,
     FakeClock,
     Sandbox,
@@ -25,6 +26,7 @@ from test_sandbox_app import (
 
 from reconciler.sandbox import ConnectionDropped, SandboxOrg, SandboxSettings, create_app
 from reconciler.sandbox.faults import FAILURE_STATUSES, describe
+from reconciler.sandbox.settings import RateWindow
 
 pytestmark = pytest.mark.anyio
 
@@ -109,6 +111,7 @@ async def test_every_fault_is_off_by_default() -> None:
 def test_describe_names_every_fault_that_is_on() -> None:
     settings = SandboxSettings(
         rate_limit_per_second=2,
+        rate_limit_window=RateWindow(300, 60),
         retry_after="rand(30),add(30)",
         fail_rate=0.1,
         drop_rate=0.05,
@@ -121,7 +124,7 @@ def test_describe_names_every_fault_that_is_on() -> None:
     )
     text = "\n".join(describe(settings))
     for part in (
-        "rate limit 2/s",
+        "rate limit 2/s (token bucket) and 300 requests per 60 s (sliding window) per org",
         "'rand(30),add(30)'",
         "10% of requests of paths matching '/telephony/' fail",
         "5% of requests of paths matching '/telephony/' dropped",
@@ -266,6 +269,102 @@ async def test_rate_limit_can_be_switched_on_and_off_while_running() -> None:
         assert await statuses(sandbox, 2) == [200, 429]
         sandbox.app.state.settings.rate_limit_per_second = None
         assert await statuses(sandbox, 3) == [200] * 3
+
+
+async def test_the_token_bucket_is_per_org() -> None:
+    async with sandbox_app(rate_limit_per_second=1.0) as sandbox:
+        assert (await sandbox.client.get("/locations")).status_code == 200
+        # The token's own org, named or not, is one org: its bucket is empty.
+        assert_webex_error(await sandbox.client.get("/locations", params={"orgId": ORG_ID}), 429, 4029)
+        # Another org has a bucket of its own (and then is not found: this sandbox has one org).
+        assert (await sandbox.client.get("/locations", params={"orgId": "OTHER"})).status_code == 404
+        assert (await sandbox.client.get("/locations", params={"orgId": "OTHER"})).status_code == 429
+
+
+# --- sliding window ---------------------------------------------------------------------------------------
+
+
+async def test_a_sliding_window_answers_429_until_its_oldest_request_leaves_it() -> None:
+    async with sandbox_app(rate_limit_window=RateWindow(3, 10)) as sandbox:
+        start = sandbox.clock.now
+        for offset in (0.0, 1.0, 2.0):
+            sandbox.clock.now = start + offset
+            assert (await sandbox.client.get("/locations")).status_code == 200
+        sandbox.clock.now = start + 2.5
+        limited = await sandbox.client.get("/locations")
+        assert_webex_error(limited, 429, 4029, "Retry-After: 8")
+        assert limited.headers["Retry-After"] == "8"  # 7.5 s until the first request leaves, rounded up
+        sandbox.clock.now = start + 9.75
+        assert (await sandbox.client.get("/locations")).headers["Retry-After"] == "1"  # 0.25 s: at least 1
+        sandbox.clock.now = start + 10.0  # the first one has left: one request may go
+        assert await statuses(sandbox, 2) == [200, 429]
+        sandbox.clock.now = start + 10.5
+        assert (await sandbox.client.get("/locations")).headers[
+            "Retry-After"
+        ] == "1"  # the second leaves at 11
+
+
+async def test_refused_requests_do_not_count_against_the_window() -> None:
+    async with sandbox_app(rate_limit_window=RateWindow(2, 4)) as sandbox:
+        assert await statuses(sandbox, 10) == [200, 200] + [429] * 8
+        sandbox.clock.now += 4.0
+        assert await statuses(sandbox, 3) == [200, 200, 429]
+
+
+async def test_the_window_is_per_org() -> None:
+    async with sandbox_app(rate_limit_window=RateWindow(2, 60)) as sandbox:
+        assert await statuses(sandbox, 2) == [200, 200]
+        other = [
+            (await sandbox.client.get("/locations", params={"orgId": "OTHER"})).status_code for _ in range(3)
+        ]
+        assert other == [404, 404, 429]
+        named = await sandbox.client.get("/locations", params={"orgId": ORG_ID})
+        assert named.status_code == 429  # the token's own org, named: the same window
+
+
+async def test_the_window_sends_the_configured_retry_after_text_verbatim() -> None:
+    async with sandbox_app(rate_limit_window=RateWindow(1, 60), retry_after="rand(30),add(30)") as sandbox:
+        assert (await sandbox.client.get("/locations")).status_code == 200
+        limited = await sandbox.client.get("/locations")
+    assert_webex_error(limited, 429, 4029)
+    assert limited.headers["Retry-After"] == "rand(30),add(30)"
+
+
+async def test_with_both_limits_the_longer_wait_is_told_and_a_refusal_uses_up_neither() -> None:
+    async with sandbox_app(rate_limit_per_second=1.0, rate_limit_window=RateWindow(2, 30)) as sandbox:
+        assert await statuses(sandbox, 2) == [200, 429]  # the bucket: 1 s
+        sandbox.clock.now += 1.0
+        assert await statuses(sandbox, 1) == [200]  # the window is full now
+        sandbox.clock.now += 1.0  # the bucket has a token again, the window frees in 28 s
+        limited = await sandbox.client.get("/locations")
+        assert limited.status_code == 429 and limited.headers["Retry-After"] == "28"
+        sandbox.clock.now += 28.0  # the refused request took no token: the bucket is full
+        assert await statuses(sandbox, 2) == [200, 429]
+
+
+async def test_the_window_can_be_changed_while_running() -> None:
+    async with sandbox_app(rate_limit_window=RateWindow(1, 60)) as sandbox:
+        assert await statuses(sandbox, 2) == [200, 429]
+        sandbox.app.state.settings.rate_limit_window = RateWindow(2, 60)  # a new window starts empty
+        assert await statuses(sandbox, 3) == [200, 200, 429]
+        sandbox.app.state.settings.rate_limit_window = None
+        assert await statuses(sandbox, 3) == [200] * 3
+
+
+@pytest.mark.parametrize(
+    ("text", "window"), [("300/60", RateWindow(300, 60)), (" 5/0.5", RateWindow(5, 0.5))]
+)
+def test_a_rate_window_is_written_requests_slash_seconds(text: str, window: RateWindow) -> None:
+    assert RateWindow.parse(text) == window
+    assert RateWindow.parse(str(window)) == window
+
+
+@pytest.mark.parametrize(
+    "text", ["300", "300/", "/60", "0/60", "300/0", "300/-1", "3.5/60", "x/y", "300/inf"]
+)
+def test_a_rate_window_refuses_what_is_not_one(text: str) -> None:
+    with pytest.raises(ValueError, match="REQUESTS/SECONDS"):
+        RateWindow.parse(text)
 
 
 # --- routing-prefix job outcomes --------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from reconciler.cli.sandbox import sandbox
 from reconciler.cli.sandbox import serve as serve_command
 from reconciler.sandbox import SandboxOrg, SandboxSettings, ServerThread, webex_id
 from reconciler.sandbox import server as server_module
+from reconciler.sandbox.settings import RateWindow
 
 AUTH = {"Authorization": "Bearer test-token"}
 
@@ -144,6 +145,7 @@ def test_latency_with_the_real_sleep_over_http() -> None:
 
 FAULT_FLAGS = (
     "--rate-limit",
+    "--rate-window",
     "--retry-after",
     "--fail-rate",
     "--latency-ms",
@@ -177,7 +179,8 @@ def test_serve_turns_its_flags_into_settings_and_says_which_faults_are_on(
     monkeypatch.setattr(
         server_module, "serve", lambda host, port, state, token, settings: served.append(settings)
     )
-    args = ["serve", "--rate-limit", "5", "--retry-after", "rand(30),add(30)", "--fail-rate", "0.1"]
+    args = ["serve", "--rate-limit", "5", "--rate-window", "300/60", "--retry-after", "rand(30),add(30)"]
+    args += ["--fail-rate", "0.1"]
     args += ["--latency-ms", "50", "--latency-jitter-ms", "10", "--drop-rate", "0.05", "--job-seconds", "2"]
     args += ["--seed", "7", "--fail-path", "/telephony/", "--fail-path", "jobs", "--failing-jobs", "2"]
     args += ["--prefix-conflicts", "1", "--prefix-not-triggered", "3", "--jobs-with-errors", "4"]
@@ -187,6 +190,7 @@ def test_serve_turns_its_flags_into_settings_and_says_which_faults_are_on(
         SandboxSettings(
             job_seconds=2.0,
             rate_limit_per_second=5.0,
+            rate_limit_window=RateWindow(300, 60.0),
             seed=7,
             retry_after="rand(30),add(30)",
             fail_rate=0.1,
@@ -200,7 +204,15 @@ def test_serve_turns_its_flags_into_settings_and_says_which_faults_are_on(
             jobs_with_errors=4,
         )
     ]
-    for said in ("Faults:", "rate limit 5/s", "10% of requests", "latency 50 ms", "1 answer 409", "seed 7"):
+    for said in (
+        "Faults:",
+        "rate limit 5/s",
+        "300 requests per 60 s",
+        "10% of requests",
+        "latency 50 ms",
+        "1 answer 409",
+        "seed 7",
+    ):
         assert said in result.stderr, result.stderr
 
     quiet = CliRunner().invoke(sandbox, ["serve"])
@@ -210,9 +222,17 @@ def test_serve_turns_its_flags_into_settings_and_says_which_faults_are_on(
 
 @pytest.mark.parametrize(
     "args",
-    [["--fail-rate", "1.5"], ["--drop-rate", "-0.1"], ["--fail-path", "(unclosed"], ["--failing-jobs", "-1"]],
+    [
+        ["--fail-rate", "1.5"],
+        ["--drop-rate", "-0.1"],
+        ["--fail-path", "(unclosed"],
+        ["--failing-jobs", "-1"],
+        ["--rate-window", "300"],
+        ["--rate-window", "0/60"],
+    ],
 )
 def test_serve_refuses_impossible_fault_flags(monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
     monkeypatch.setattr(server_module, "serve", lambda *a: pytest.fail("served despite a bad flag"))
     result = CliRunner().invoke(sandbox, ["serve", *args])
     assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{args[0]}'" in result.output

@@ -14,6 +14,18 @@ _SHARE = click.FloatRange(0.0, 1.0)
 _COUNT = click.IntRange(min=0)
 
 
+def _rate_window(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    """`--rate-window 300/60` as a RateWindow (None: no window)."""
+    if value is None:
+        return None
+    from reconciler.sandbox.settings import RateWindow
+
+    try:
+        return RateWindow.parse(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def _regexes(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> tuple[str, ...]:
     """Refuse a --fail-path that is not a regular expression now, not at the first request."""
     for value in values:
@@ -37,7 +49,15 @@ _FAULT_OPTIONS: list[Callable[[Any], Any]] = [
         "--rate-limit",
         "rate_limit_per_second",
         type=click.FloatRange(min=0.0, min_open=True),
-        help="Requests per second (burst as many) before answering 429.",
+        help="Requests per second per org (burst as many) before answering 429.",
+    ),
+    click.option(
+        "--rate-window",
+        "rate_limit_window",
+        metavar="N/SECONDS",
+        callback=_rate_window,
+        help="At most N requests per org in any SECONDS, e.g. 300/60; the 429's Retry-After: the seconds "
+        "until one is free.",
     ),
     click.option(
         "--retry-after",

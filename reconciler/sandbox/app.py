@@ -125,7 +125,7 @@ def create_app(
     `token=None` accepts any non-empty bearer token. `app.state.org` is the live org,
     `app.state.requests` the list of RecordedRequest answered so far, `app.state.settings` the settings
     (change their fields to change the app's behaviour), `app.state.faults` the faults' random generator
-    and rate-limit bucket.
+    and each org's rate limits.
     """
     settings = settings or SandboxSettings()
     faults = Faults(settings)

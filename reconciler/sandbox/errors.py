@@ -13,8 +13,8 @@ errorCode status meaning
 4009      404    the PSTN service's ``{"errorMessage", "errorCode", "trackingId"}`` (no ``message``) for a
                  calling location whose PSTN connection was never set: "PSTN for the location is not
                  configured." (the live text; the status and code are not on record)
-4029      429    rate limited; the ``Retry-After`` header says how many whole seconds to wait (or carries
-                 the text of ``SandboxSettings.retry_after``)
+4029      429    rate limited (the org's token bucket or sliding window); the ``Retry-After`` header says
+                 how many whole seconds to wait (or carries the text of ``SandboxSettings.retry_after``)
 4400      400    a bad query parameter (``max``, ``start``, ``order``, ``serviceTypes``)
 5600      400    ``routingPrefix`` already used by another location (observed on the live API)
 6100      (job)  ``key`` and ``code`` of a routing-prefix job's error item (``failing_jobs``,

@@ -8,15 +8,15 @@ test sees the same faults whichever other switches it leaves off.
 
 from __future__ import annotations
 
+import collections
 import enum
 import math
 import random
 import re
-from collections.abc import Callable
 
 import httpx
 
-from reconciler.sandbox.settings import SandboxSettings
+from reconciler.sandbox.settings import RateWindow, SandboxSettings
 
 API_PREFIX = "/v1/"  # faults hit the API only, never a route of the sandbox's own beside it
 FAILURE_STATUSES = (500, 502, 503, 504)
@@ -38,31 +38,53 @@ class ConnectionDropped(httpx.RemoteProtocolError):
 class TokenBucket:
     """`rate` requests per second, bursts of up to max(1, rate)."""
 
-    def __init__(self, rate: float, clock: Callable[[], float]) -> None:
+    def __init__(self, rate: float, now: float) -> None:
         self.rate = rate
         self.capacity = max(1.0, rate)
-        self.clock = clock
         self.tokens = self.capacity
-        self.updated = clock()
+        self.updated = now
 
-    def take(self) -> float:
-        """Take a token; 0.0 when there was one, else the seconds until there will be."""
-        now = self.clock()
+    def wait(self, now: float) -> float:
+        """0.0 when a request may go through now, else the seconds until one may."""
         self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.rate)
         self.updated = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
+        return 0.0 if self.tokens >= 1.0 else (1.0 - self.tokens) / self.rate
+
+    def take(self, now: float) -> None:
+        self.tokens -= 1.0
+
+
+class SlidingWindow:
+    """At most `window.requests` requests in any `window.seconds`: the times of the last ones let through."""
+
+    def __init__(self, window: RateWindow) -> None:
+        self.window = window
+        self.times: collections.deque[float] = collections.deque()
+
+    def wait(self, now: float) -> float:
+        """0.0 when a request may go through now, else the seconds until the oldest leaves the window."""
+        while self.times and self.times[0] <= now - self.window.seconds:
+            self.times.popleft()
+        if len(self.times) < self.window.requests:
             return 0.0
-        return (1.0 - self.tokens) / self.rate
+        return self.times[0] + self.window.seconds - now
+
+    def take(self, now: float) -> None:
+        self.times.append(now)
+
+
+RateLimit = TokenBucket | SlidingWindow
 
 
 class Faults:
-    """The faults of one app: its random generator and rate-limit bucket, over its (mutable) settings."""
+    """The faults of one app: its random generator and each org's rate limits, over its (mutable) settings."""
 
     def __init__(self, settings: SandboxSettings) -> None:
         self.settings = settings
         self.random = random.Random(settings.seed)
-        self._bucket: TokenBucket | None = None
+        # Per org: its rate limits, made for the settings in `_limited_by` (changed: made afresh).
+        self._limits: dict[str, list[RateLimit]] = {}
+        self._limited_by: tuple[float | None, RateWindow | None] = (None, None)
 
     @staticmethod
     def applies_to(path: str) -> bool:
@@ -75,18 +97,37 @@ class Faults:
             latency += self.random.uniform(-jitter, jitter)
         return max(0.0, latency) / 1000
 
-    def retry_after(self) -> str | None:
-        """None when the rate limit lets the request through, else the Retry-After text of its 429."""
-        rate = self.settings.rate_limit_per_second
-        if not rate:
-            self._bucket = None
+    def retry_after(self, org_id: str) -> str | None:
+        """None when the org's rate limits let the request through, else the Retry-After text of its 429.
+
+        A request let through counts against every limit of the org; a refused one against none.
+        """
+        limits = self._limits_of(org_id)
+        if not limits:
             return None
-        if self._bucket is None or self._bucket.rate != rate:  # the rate was changed at run time
-            self._bucket = TokenBucket(rate, self.settings.clock)
-        wait = self._bucket.take()
+        now = self.settings.clock()
+        wait = max(limit.wait(now) for limit in limits)
         if wait <= 0:
+            for limit in limits:
+                limit.take(now)
             return None
-        return self.settings.retry_after or str(max(1, math.ceil(wait)))
+        if self.settings.retry_after is not None:
+            return self.settings.retry_after
+        return str(max(1, math.ceil(wait)))
+
+    def _limits_of(self, org_id: str) -> list[RateLimit]:
+        rate, window = self.settings.rate_limit_per_second, self.settings.rate_limit_window
+        if (rate, window) != self._limited_by:  # changed at run time: every org starts afresh
+            self._limits.clear()
+            self._limited_by = (rate, window)
+        limits = self._limits.get(org_id)
+        if limits is None:
+            limits = self._limits[org_id] = []
+            if rate:
+                limits.append(TokenBucket(rate, self.settings.clock()))
+            if window is not None:
+                limits.append(SlidingWindow(window))
+        return limits
 
     def drops(self, path: str) -> bool:
         """Whether to close the connection of this request without an answer."""
@@ -139,9 +180,15 @@ def describe(settings: SandboxSettings) -> list[str]:
     """The faults that are on, one phrase each, for the log of a starting server; empty: none."""
     s = settings
     on: list[str] = []
+    limits = []
     if s.rate_limit_per_second:
+        limits.append(f"{s.rate_limit_per_second:g}/s (token bucket)")
+    if s.rate_limit_window is not None:
+        window = s.rate_limit_window
+        limits.append(f"{window.requests} requests per {window.seconds:g} s (sliding window)")
+    if limits:
         retry = f"Retry-After {s.retry_after!r}" if s.retry_after is not None else "whole-seconds Retry-After"
-        on.append(f"rate limit {s.rate_limit_per_second:g}/s, 429 with {retry}")
+        on.append(f"rate limit {' and '.join(limits)} per org, 429 with {retry}")
     if s.latency_ms > 0 or s.latency_jitter_ms > 0:
         on.append(f"latency {s.latency_ms:g} ms ± {s.latency_jitter_ms:g} ms")
     scope = f" of paths matching {' or '.join(map(repr, s.fail_paths))}" if s.fail_paths else ""

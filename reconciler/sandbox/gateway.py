@@ -165,18 +165,19 @@ class Gateway:
             or (self.token is not None and credentials != self.token)
         ):
             return error_response(401, [Violation(UNAUTHORIZED_MESSAGE, UNAUTHORIZED)], tracking)
+        org_id = QueryParams(scope["query_string"]).get("orgId")
         if api:
-            fault = self._fault(scope["path"], tracking)
+            # Rate limits are the org's: the one the request acts in, else the token's own.
+            fault = self._fault(scope["path"], org_id or self.org.id, tracking)
             if fault is not None:
                 return fault
-        org_id = QueryParams(scope["query_string"]).get("orgId")
         if org_id is not None and org_id != self.org.id:
             return error_response(404, [Violation(f"Organization {org_id} not found", NOT_FOUND)], tracking)
         return None
 
-    def _fault(self, path: str, tracking: str) -> ASGIApp | Drop | None:
-        """A 429, a drop or an injected 5xx for an API request, else None."""
-        retry_after = self.faults.retry_after()
+    def _fault(self, path: str, org_id: str, tracking: str) -> ASGIApp | Drop | None:
+        """A 429, a drop or an injected 5xx for an API request in `org_id`, else None."""
+        retry_after = self.faults.retry_after(org_id)
         if retry_after is not None:
             violation = Violation(f"Too many requests (Retry-After: {retry_after})", RATE_LIMITED)
             return error_response(429, [violation], tracking, {"Retry-After": retry_after})

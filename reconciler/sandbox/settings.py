@@ -3,9 +3,38 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RateWindow:
+    """A sliding window: at most `requests` requests accepted in any `seconds`, per org."""
+
+    requests: int
+    seconds: float
+
+    def __post_init__(self) -> None:
+        if self.requests < 1 or not (math.isfinite(self.seconds) and self.seconds > 0):
+            raise ValueError(f"a rate window needs at least 1 request in more than 0 s, not {self}")
+
+    @classmethod
+    def parse(cls, text: str) -> RateWindow:
+        """`N/SECONDS`, e.g. "300/60" (300 requests a minute); ValueError saying what is wrong."""
+        requests, slash, seconds = text.partition("/")
+        try:
+            if not slash:
+                raise ValueError
+            return cls(int(requests), float(seconds))
+        except ValueError:
+            raise ValueError(
+                f"{text!r} is not REQUESTS/SECONDS with at least 1 request in more than 0 s, e.g. 300/60"
+            ) from None
+
+    def __str__(self) -> str:
+        return f"{self.requests}/{self.seconds:g}"
 
 
 @dataclass
@@ -19,9 +48,14 @@ class SandboxSettings:
     # How long a routing-prefix job runs: STARTING for the first third, STARTED until the end, then
     # COMPLETED (or FAILED when the job has errors).
     job_seconds: float = 1.0
-    # Token bucket of this many requests per second (burst: the same number, at least 1); None: no limit.
-    # An empty bucket answers 429 with a whole-seconds Retry-After header.
+    # Rate limits, each kept per org (the request's `orgId`, else the token's own org), as the live API
+    # limits an org, not a client; None: no such limit. A request over a limit answers 429 with a
+    # whole-seconds Retry-After header (at least 1), and does not count against the limits.
+    # A token bucket of this many requests per second (burst: the same number, at least 1).
     rate_limit_per_second: float | None = None
+    # A sliding window, e.g. RateWindow(300, 60): its 429's Retry-After is the seconds until the oldest
+    # request of the window leaves it, rounded up.
+    rate_limit_window: RateWindow | None = None
     # Page size when a list request has no `max`, and the silent cap on a larger `max`.
     default_page_size: int = 100
     max_page_size: int = 1000
@@ -42,7 +76,7 @@ class SandboxSettings:
     # test with a seed sees the same faults on every run.
     seed: int | None = None
     # The exact text of a 429's Retry-After header, e.g. "rand(30),add(30)" as once seen live, or an
-    # HTTP date; None: the whole seconds until the bucket has a token again.
+    # HTTP date; None: the whole seconds until the rate limits let a request through again.
     retry_after: str | None = None
     # This share (0 to 1) of requests answers 500, 502, 503 or 504 (at random), before the request has
     # changed anything: a PUT that failed so changed nothing.
