@@ -222,3 +222,13 @@ def test_end_jobs_restores_the_old_prefix_of_a_failed_job_once_it_has_ended(tmp_
     org.update_details(denver, {"routingPrefix": "101"})
     assert org.end_jobs(200.0, 3.0) is False  # restored once only: later changes stay
     assert denver.details["routingPrefix"] == "101"
+
+
+def test_an_endpoints_own_settings_survive_the_state_file(tmp_path: Path) -> None:
+    org = SandboxOrg.seed()
+    location = next(iter(org.locations.values()))
+    location.settings["voicemail"] = {"voicemailTranscriptionEnabled": True}
+    path = tmp_path / "state.json"
+    org.save(path)
+    again = SandboxOrg.load(path)
+    assert again.locations[location.id].settings == {"voicemail": {"voicemailTranscriptionEnabled": True}}

@@ -67,6 +67,9 @@ class Location:
     numbers: list[str] = field(default_factory=list)  # phone numbers that belong to the location
     details: dict[str, Any] | None = None  # DETAIL_FIELDS; None: not enabled for Webex Calling
     pstn: PstnConnection | None = None
+    # Each further endpoint's state, by the endpoint module's name, as that module keeps it (plain JSON):
+    # a new endpoint needs no field of its own here. Absent: the endpoint's documented defaults.
+    settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     id: str = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -298,6 +301,8 @@ class SandboxOrg:
                     self.trunks if loc.pstn.route_type == "TRUNK" else self.route_groups
                 )
                 data["pstn"][ROUTE_KINDS[loc.pstn.route_type]] = routes[loc.pstn.route_id].name
+        if loc.settings:
+            data["settings"] = json.loads(json.dumps(loc.settings))  # a deep copy, JSON all the way down
         return data
 
     @classmethod
@@ -464,4 +469,5 @@ def _location_from_json(item: Mapping[str, Any]) -> Location:
         numbers=list(item.get("numbers", [])),
         details=details,
         pstn=pstn,
+        settings={str(k): dict(v) for k, v in (item.get("settings") or {}).items() if isinstance(v, dict)},
     )
