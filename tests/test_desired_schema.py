@@ -13,6 +13,7 @@ from jsonschema import Draft202012Validator
 
 from reconciler.desired import InvalidInput, load_desired, schema
 from reconciler.desired.loader import load_file
+from reconciler.resources import KINDS, field_spec
 from reconciler.shipped import data_file
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "locations.schema.json"
@@ -27,6 +28,8 @@ LOCATION_FIELDS = [
     "enforceOutsideDialDigit",
     "routingPrefix",
     "chargeNumber",
+    # Every further endpoint is one key, named as the endpoint (its kind), in apply order.
+    *KINDS[2:],
 ]
 
 
@@ -425,13 +428,20 @@ def test_pattern_problems_are_reported_once_with_the_clear_message() -> None:
     assert not any("does not match" in error for error in errors)
 
 
+def _non_empty(field: str) -> bool:
+    spec = field_spec(field)
+    return spec is not None and spec.non_empty
+
+
 def test_every_pattern_and_name_limit_in_the_schema_is_owned_by_a_rule() -> None:
     constraints = {
-        (keyword, where.split("/properties/", 1)[1].replace("/properties/", "."))
+        (keyword, field)
         for where, node in walk(raw_schema())
         if "/properties/" in where
+        for field in [where.split("/properties/", 1)[1].replace("/properties/", ".")]
         for keyword in ("pattern", "minLength", "maxLength")
-        if keyword in node and not where.endswith(("trunk", "routeGroup", "provider", "connectionId"))
+        # A name that must not be empty has the schema's own message for it ("must not be empty").
+        if keyword in node and not (keyword == "minLength" and _non_empty(field))
     }
 
     assert constraints == schema.owned_by_rules()

@@ -220,6 +220,6 @@ def test_a_step_of_an_unknown_kind_is_refused_never_read_as_details() -> None:
     (step,) = make_plan(desired, state(live("A", DETAILS, CCP))).steps
     data = json.loads(json.dumps(step.to_dict()))
     assert Step.from_dict(data) == step
-    data["kind"] = "internalDialing"
-    with pytest.raises(ShapeError, match=r'^step\.kind is "internalDialing", which this wxc-reconcile'):
+    data["kind"] = "callQueue"
+    with pytest.raises(ShapeError, match=r'^step\.kind is "callQueue", which this wxc-reconcile'):
         Step.from_dict(data)

@@ -2,23 +2,40 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from reconciler.resources import KINDS, RESOURCES, UnknownKind, all_fields, field_spec, resource_of
 from reconciler.resources.fields import walk
 
+# Issue 12's apply order: each endpoint registered takes its place in it.
+APPLY_ORDER = (
+    "pstn",
+    "details",
+    "internalDialing",
+    "emergencyCallbackNumber",
+    "musicOnHold",
+    "outgoingPermission",
+    "voicemail",
+    "voicePortal",
+    "intercept",
+)
 
-def test_apply_order_is_the_pstn_connection_then_the_details() -> None:
-    assert KINDS == ("pstn", "details")
-    assert [resource.title for resource in RESOURCES] == ["PSTN connection", "location details"]
+
+def test_apply_order_is_the_pstn_connection_then_the_details_then_the_rest() -> None:
+    assert KINDS[:2] == ("pstn", "details")
+    assert [resource.title for resource in RESOURCES[:2]] == ["PSTN connection", "location details"]
+    assert tuple(kind for kind in APPLY_ORDER if kind in KINDS) == KINDS
 
 
 def test_a_kind_nothing_registers_is_refused_by_name_never_read_as_another() -> None:
     assert resource_of("details") is RESOURCES[1]
+    known = re.escape(", ".join(KINDS))
     with pytest.raises(
-        UnknownKind, match=r"unknown kind of step 'voicemail' \(this version knows pstn, details\)"
+        UnknownKind, match=rf"unknown kind of step 'callQueue' \(this version knows {known}\)"
     ):
-        resource_of("voicemail")
+        resource_of("callQueue")
 
 
 def test_each_field_belongs_to_exactly_one_resource() -> None:

@@ -18,7 +18,14 @@ from typing import TYPE_CHECKING, Any, cast
 import fastjsonschema
 
 from reconciler.desired.display import printable
-from reconciler.desired.fields import describe, digit_fields, e164_fields, field_label, patterned_fields
+from reconciler.desired.fields import (
+    describe,
+    digit_fields,
+    e164_fields,
+    field_label,
+    patterned_fields,
+    refused_keys,
+)
 from reconciler.desired.loader import Document, JsonPath, position_at, quoted, source_text
 from reconciler.desired.model import InputError
 from reconciler.shipped import data_file
@@ -167,8 +174,11 @@ def _unknown_fields(document: Document, path: JsonPath, error: ValidationError) 
         if key in allowed:
             continue
         position = position_at(document, (*path, key), key=True)
+        reason = refused_keys().get(field_label(path), {}).get(key) if isinstance(key, str) else None
         if key == "name" and path == ("defaults",):
             message = "'name' cannot be set in defaults; each location names itself"
+        elif reason is not None:
+            message = f"'{key}' cannot be managed{_container(path)}: {reason}"
         elif isinstance(key, tuple | Mapping):
             # `? [a, b]` or `? {a: b}`: YAML allows any value as a key; this file's keys are field names.
             kind = "a list" if isinstance(key, tuple) else "a mapping"

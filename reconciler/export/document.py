@@ -34,6 +34,8 @@ class LiveLocation:
     options: tuple[ConnectionOption, ...] = ()  # the location's connection options (read for a CCP only)
     city: str | None = None  # from GET /locations
     country: str | None = None
+    # Every other endpoint, as its resource's `read_for_export` read it, by kind.
+    settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

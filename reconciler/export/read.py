@@ -6,12 +6,14 @@ The client bounds concurrency, so every location is read at once with `asyncio.g
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from reconciler.desired.model import InputError, InvalidInput, Position
 from reconciler.export.document import LiveLocation, OrgSnapshot
 from reconciler.names import unknown_location_message
+from reconciler.resources import RESOURCES
+from reconciler.resources.base import Reads
 from reconciler.resources.pstn import with_route
 from reconciler.webex.api import CallingApi, ConnectionOption, Location, Named
 
@@ -55,8 +57,11 @@ def select_locations(
 
 async def read_location(api: CallingApi, location: Named, place: Location | None) -> LiveLocation:
     # From the calling-locations list: a 404 for its PSTN connection means none is set up yet.
-    details, answer = await asyncio.gather(
-        api.get_location_details(location.id), api.get_pstn_connection(location.id, calling_enabled=True)
+    reads = Reads(api, location.id)
+    details, answer, settings = await asyncio.gather(
+        reads.details(),
+        api.get_pstn_connection(location.id, calling_enabled=True),
+        _settings(reads),
     )
     pstn = await with_route(answer, lambda: _known(details))
     options: tuple[ConnectionOption, ...] = ()
@@ -70,7 +75,18 @@ async def read_location(api: CallingApi, location: Named, place: Location | None
         options=options,
         city=place.city if place else None,
         country=place.country if place else None,
+        settings=settings,
     )
+
+
+async def _settings(reads: Reads) -> dict[str, Mapping[str, Any]]:
+    """Each endpoint that export reads through its resource, by kind."""
+    answers = await asyncio.gather(*(resource.read_for_export(reads) for resource in RESOURCES))
+    return {
+        resource.kind: answer
+        for resource, answer in zip(RESOURCES, answers, strict=True)
+        if answer is not None
+    }
 
 
 async def _known(details: dict[str, Any]) -> dict[str, Any]:

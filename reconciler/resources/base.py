@@ -122,6 +122,11 @@ class Resource(ABC):
     async def read(self, reads: Reads, wanted: Any, route_names: Mapping[str, str]) -> dict[str, Any]:
         """Read the live endpoint for a location that manages it: LocationState's fields it fills."""
 
+    async def read_for_export(self, reads: Reads) -> Mapping[str, Any] | None:
+        """The live endpoint as `export` needs it, kept in `LiveLocation.settings` by kind; None when
+        export reads nothing of it beyond the details and the PSTN connection, which it reads anyway."""
+        return None
+
     def org_problems(self, location: DesiredLocation, current: CurrentState) -> list[InputError]:
         """What the org cannot satisfy of what `location` asks here (names it does not know, ...)."""
         return []

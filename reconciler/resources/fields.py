@@ -36,6 +36,9 @@ class FieldSpec:
     children: tuple[FieldSpec, ...] = ()
     required: tuple[str, ...] = ()  # sub-fields an object must have
     min_properties: int | None = None
+    # Keys of an object that the API has but a desired state cannot manage, each with the reason, which
+    # the schema's "unknown field" message gives (a write-only secret, a read-only value).
+    refused: tuple[tuple[str, str], ...] = ()
 
     @property
     def name(self) -> str:
@@ -54,7 +57,7 @@ class FieldSpec:
             node["enum"] = list(self.enum)
             return node
         if self.type == "object":
-            node["type"] = "object"
+            node["type"] = ["object", "null"] if self.clearable else "object"
             node["additionalProperties"] = False
             if self.required:
                 node["required"] = list(self.required)
