@@ -28,7 +28,7 @@ def test_validate_plan_apply_plan(server: ServerThread) -> None:
     assert '"100" → "212"' in plan.stdout
     # Chicago, a new site without a PSTN connection: its first one is planned, not an error.
     assert 'pstn.type        null → "LOCAL_GATEWAY"' in plan.stdout
-    assert "Plan: 4 of 5 locations to change, 6 steps" in plan.stdout
+    assert "Plan: 4 of 5 locations to change, 9 steps" in plan.stdout
     assert puts(server) == []
 
     dry = wxc("apply", str(EXAMPLE), "--dry-run", base_url=server.base_url)
@@ -38,9 +38,9 @@ def test_validate_plan_apply_plan(server: ServerThread) -> None:
 
     applied = wxc("apply", str(EXAMPLE), base_url=server.base_url)
     assert applied.returncode == 0, applied.stdout + applied.stderr
-    assert "6 applied, 0 failed, 0 skipped" in applied.stdout
+    assert "9 applied, 0 failed, 0 skipped" in applied.stdout
     sent = [path for path, _ in puts(server)]
-    assert len(sent) == 6
+    assert len(sent) == 9
     assert f"/v1/telephony/pstn/locations/{loc_id('Chicago')}/connection" in sent
     for name in ("Denver", "Paris"):
         pstn = sent.index(f"/v1/telephony/pstn/locations/{loc_id(name)}/connection")
@@ -98,8 +98,11 @@ def test_plan_json_lists_steps_in_execution_order(server: ServerThread) -> None:
     assert [(s["location"], s["kind"]) for s in plan["steps"]] == [
         ("Denver", "pstn"),
         ("Denver", "details"),
+        ("Denver", "internalDialing"),
+        ("Denver", "voicePortal"),
         ("Paris", "pstn"),
         ("Paris", "details"),
+        ("Paris", "internalDialing"),
         ("London", "details"),
         ("Chicago", "pstn"),
     ]

@@ -18,6 +18,7 @@ from reconciler.desired import DesiredLocation, DesiredState, InvalidInput, load
 from reconciler.export import LiveLocation, OrgSnapshot, export_org, render, select_locations
 from reconciler.jobs import JobPolling
 from reconciler.plan import Plan, make_plan
+from reconciler.resources import RESOURCES
 from reconciler.sandbox import SandboxOrg, webex_id
 from reconciler.sandbox.org import ConnectionOption as SandboxOption
 from reconciler.sandbox.org import PstnConnection
@@ -540,4 +541,9 @@ def test_reads_one_call_per_list_then_details_and_pstn_per_location(app: Any, tm
         f"/v1/telephony/pstn/locations/{webex_id('LOCATION', name)}/connectionOptions"
         for name in ("Denver", "London")
     )
-    assert len(paths) == 4 + 2 * len(CALLING_NAMES) + 2
+    # And one GET per further endpoint and location, each read through its resource.
+    further = [resource for resource in RESOURCES if resource.kind not in ("pstn", "details")]
+    for name in CALLING_NAMES:
+        for resource in further:
+            assert paths.count(f"/v1{resource.path(webex_id('LOCATION', name))}") == 1, resource.kind
+    assert len(paths) == 4 + (2 + len(further)) * len(CALLING_NAMES) + 2

@@ -227,8 +227,12 @@ def test_end_jobs_restores_the_old_prefix_of_a_failed_job_once_it_has_ended(tmp_
 def test_an_endpoints_own_settings_survive_the_state_file(tmp_path: Path) -> None:
     org = SandboxOrg.seed()
     location = next(iter(org.locations.values()))
+    seeded = dict(location.settings)
     location.settings["voicemail"] = {"voicemailTranscriptionEnabled": True}
     path = tmp_path / "state.json"
     org.save(path)
     again = SandboxOrg.load(path)
-    assert again.locations[location.id].settings == {"voicemail": {"voicemailTranscriptionEnabled": True}}
+    assert again.locations[location.id].settings == {
+        **seeded,
+        "voicemail": {"voicemailTranscriptionEnabled": True},
+    }

@@ -1,9 +1,9 @@
 """Unknown-extension routing: GET/PUT /telephony/config/locations/{locationId}/internalDialing.
 
 State (`Location.settings["internalDialing"]`): `enableUnknownExtensionRoutePolicy` and the route as
-`{type, name}` (named, as everything the state file holds), or none. GET adds the route's `name` and leaves the route out when there is none. PUT is
-partial (an omitted field keeps its value); the route needs `id` and `type`, its `name` is ignored (the
-SDK sends `name: null`), and null clears it.
+`{type, name}` (named, as everything the state file holds), or none. GET adds the route's `name` and
+leaves the route out when there is none. PUT is partial (an omitted field keeps its value); the route
+needs `id` and `type`, its `name` is ignored (the SDK sends `name: null`), and null clears it.
 """
 
 from __future__ import annotations
