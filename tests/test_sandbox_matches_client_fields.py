@@ -11,14 +11,17 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from clirun import puts, wxc
 from probes import PROBES, simulator_accepts
 
+from reconciler.resources import RESOURCES, Resource
 from reconciler.resources import details as client_details
 from reconciler.resources import pstn as client_pstn
 from reconciler.resources.fields import FieldSpec, walk
+from reconciler.resources.location_setting import LocationSetting
 from reconciler.sandbox import ServerThread, webex_id
-from reconciler.sandbox.endpoints import TYPE_WORDS
+from reconciler.sandbox.endpoints import MODULES, TYPE_WORDS, Endpoint
 from reconciler.sandbox.endpoints import details as sim_details
 from reconciler.sandbox.endpoints import pstn as sim_pstn
 
@@ -123,6 +126,98 @@ def test_the_ids_the_client_sends_may_have_any_form() -> None:
 def test_no_pstn_field_is_cleared_by_null() -> None:
     assert not any(spec.clearable for spec in walk(client_pstn.FIELDS))
     assert not sim_pstn.NULLABLE
+
+
+# --- every endpoint of the registry, and the location settings ------------------------------------------
+
+
+def _module_name(thing: object) -> str:
+    return str(getattr(thing, "__module__", None) or getattr(thing, "__name__", "")).rpartition(".")[2]
+
+
+SIMULATED = {_module_name(module): module for module in MODULES}
+SETTINGS = [resource for resource in RESOURCES if isinstance(resource, LocationSetting)]
+
+# For each location setting: the desired fields sent under another name (a name resolved to an id), as
+# the body fields they become; and the body fields the simulator takes that no desired state manages.
+RENAMED: dict[str, dict[str, tuple[str, ...]]] = {
+    "internalDialing": {
+        "unknownExtensionRoute": ("unknownExtensionRouteIdentity",),
+        "unknownExtensionRoute.trunk": (
+            "unknownExtensionRouteIdentity.id",
+            "unknownExtensionRouteIdentity.type",
+        ),
+        "unknownExtensionRoute.routeGroup": (
+            "unknownExtensionRouteIdentity.id",
+            "unknownExtensionRouteIdentity.type",
+        ),
+    },
+}
+SETTING_ONLY: dict[str, dict[str, str]] = {
+    "internalDialing": {"unknownExtensionRouteIdentity.name": "GET names the route; a PUT's name is ignored"},
+    "voicePortal": {
+        "passcode": "write-only: never readable, so not managed (the schema refuses it, saying why)",
+        "passcode.newPasscode": "see passcode",
+        "passcode.confirmPasscode": "see passcode",
+        "firstName": "deprecated for directLineCallerIdName and dialByName (refused by the schema)",
+        "lastName": "deprecated for directLineCallerIdName and dialByName (refused by the schema)",
+    },
+}
+# Probe by probe, where a setting's client and simulator formats are known to disagree.
+SETTING_DIFFERENCES: dict[tuple[str, str], str] = {
+    **{
+        ("voicePortal.dialByName", probe): "the client refuses control characters in every text; the "
+        'documented rule refuses only % + \\ " and non-ASCII'
+        for probe in ("1\n", "a\nb", "en_us\n")
+    },
+    ("voicePortal.dialByName", ""): 'the client clears with null; the API takes "" too',
+    ("voicePortal.name", ""): "the client refuses a nameless portal; nothing on record says the API does",
+    (
+        "voicePortal.directLineCallerIdName.customName",
+        "",
+    ): 'the client clears with null; the API takes "" too',
+}
+
+
+def _settings_fields(resource: Resource) -> dict[str, FieldSpec]:
+    """The setting's desired fields below its key, by path within it."""
+    return {spec.path.partition(".")[2]: spec for spec in walk(resource.fields)[1:]}
+
+
+def _sent(kind: str, path: str) -> tuple[str, ...]:
+    return RENAMED.get(kind, {}).get(path, (path,))
+
+
+def test_every_resource_has_its_simulator_endpoint_and_no_endpoint_is_left_over() -> None:
+    assert {_module_name(type(resource)) for resource in RESOURCES} == set(SIMULATED)
+
+
+@pytest.mark.parametrize("resource", SETTINGS, ids=lambda r: r.kind)
+def test_a_settings_put_accepts_exactly_the_fields_the_client_manages(resource: LocationSetting) -> None:
+    simulated: Endpoint = SIMULATED[_module_name(type(resource))]
+    only = SETTING_ONLY.get(resource.kind, {})
+    sent = {field for path in _settings_fields(resource) for field in _sent(resource.kind, path)}
+    assert sent == set(simulated.ACCEPTED) - set(only)
+    assert set(only) <= set(simulated.ACCEPTED), "a SETTING_ONLY entry the simulator lost"
+
+
+@pytest.mark.parametrize("resource", SETTINGS, ids=lambda r: r.kind)
+def test_a_settings_fields_have_the_same_types_formats_and_nulls(resource: LocationSetting) -> None:
+    simulated: Endpoint = SIMULATED[_module_name(type(resource))]
+    differences = set()
+    for path, spec in _settings_fields(resource).items():
+        if path in RENAMED.get(resource.kind, {}):
+            continue  # a name resolved to an id: its body fields are the ids the org's lists gave
+        form = simulated.ACCEPTED[path]
+        assert (form if form in TYPE_WORDS else "string") == spec.type, path
+        assert spec.clearable == (path in simulated.NULLABLE), path
+        if spec.type == "string":
+            differences |= {
+                (spec.path, probe)
+                for probe in PROBES
+                if client_accepts(spec, probe) != simulator_accepts(form, probe)
+            }
+    assert differences == {key for key in SETTING_DIFFERENCES if key[0].startswith(f"{resource.kind}.")}
 
 
 # --- the bodies the client builds -------------------------------------------------------------------------
