@@ -150,7 +150,7 @@ def set_at(document: dict[str, Any], dotted: str, value: Any) -> None:
         ("plan", [], "plan is a list, not an object"),
         ("plan.steps", {"0": {}}, "plan.steps is an object, not a list"),
         ("plan.steps.0", "PUT", r"plan.steps\[0\] is a string, not an object"),
-        ("plan.steps.0.kind", "internalDialing", r'plan.steps\[0\].kind is "internalDialing", which this'),
+        ("plan.steps.0.kind", "callQueue", r'plan.steps\[0\].kind is "callQueue", which this'),
         ("plan.steps.0.kind", None, r"plan.steps\[0\].kind is null, not a string"),
         ("plan.steps.0.locationId", 5, r"plan.steps\[0\].locationId is a number, not a string"),
         ("plan.steps.0.location", "", r"plan.steps\[0\].location is an empty string"),

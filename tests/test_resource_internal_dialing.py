@@ -214,7 +214,8 @@ def test_export_leaves_a_route_it_cannot_name_unmanaged_never_null() -> None:
     assert fields == {"internalDialing": {"enableUnknownExtensionRoutePolicy": True}}
     assert notes == [
         "internalDialing.unknownExtensionRoute is left out (unmanaged): the org routes unknown extensions to "
-        "T9, which is not one of its trunks or route groups."
+        "T9, which the file cannot name (not one of the org's trunks or route groups by a name of one "
+        "line of printable text)."
     ]
 
 

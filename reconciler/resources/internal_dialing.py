@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from reconciler.desired.display import UNSAFE
 from reconciler.desired.merge import FieldSet
 from reconciler.desired.model import DesiredLocation, DesiredState, InputError
 from reconciler.diff import FieldChange
@@ -220,11 +221,17 @@ def _export_route(setting: Mapping[str, Any], route_names: Mapping[str, str], no
     if identity is None and setting.get(IDENTITY) is None:
         return None
     named = live_route(setting, route_names)
-    if identity is None or named is None or identity["id"] not in route_names:
+    if (
+        identity is None
+        or named is None
+        or identity["id"] not in route_names
+        or UNSAFE.search(next(iter(named.values())))
+    ):
         shown = comment_text(str(identity["id"] if identity else setting.get(IDENTITY)))
         notes.append(
             f"{KIND}.{ROUTE} is left out (unmanaged): the org routes unknown extensions to {shown}, "
-            "which is not one of its trunks or route groups."
+            "which the file cannot name (not one of the org's trunks or route groups by a name of one "
+            "line of printable text)."
         )
         return _UNREADABLE
     route = export_map()
