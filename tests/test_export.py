@@ -534,10 +534,11 @@ def test_reads_one_call_per_list_then_details_and_pstn_per_location(app: Any, tm
         location_id = webex_id("LOCATION", name)
         assert paths.count(f"/v1/telephony/config/locations/{location_id}") == 1
         assert paths.count(f"/v1/telephony/pstn/locations/{location_id}/connection") == 1
+        assert paths.count(f"/v1/telephony/config/locations/{location_id}/outgoingPermission") == 1
     # Connection options only where a provider's name must be checked for namesakes (the CCP locations).
     options = [p for p in paths if p.endswith("/connectionOptions")]
     assert sorted(options) == sorted(
         f"/v1/telephony/pstn/locations/{webex_id('LOCATION', name)}/connectionOptions"
         for name in ("Denver", "London")
     )
-    assert len(paths) == 4 + 2 * len(CALLING_NAMES) + 2
+    assert len(paths) == 4 + 3 * len(CALLING_NAMES) + 2
