@@ -4,11 +4,14 @@ lenient reading, the basis, the export; and the real client against the document
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from clirun import TOKEN, loc_id, puts, wxc
 from test_contract_support import LOCATION_ID, REPLAY, request_body, response_body, run_api
 
 from reconciler.desired import load_desired
@@ -17,6 +20,7 @@ from reconciler.diff import FieldChange, changed_since
 from reconciler.plan import make_plan
 from reconciler.resources import outgoing_permission as op
 from reconciler.resources.base import Reads
+from reconciler.sandbox import ServerThread
 from reconciler.state import CurrentState, LocationState
 from reconciler.webex.api import CallingApi, Named
 
@@ -282,7 +286,8 @@ def test_export_writes_the_settable_entries_and_names_what_it_leaves_out() -> No
     }
     assert list(entries) == ["INTERNAL_CALL", "TOLL_FREE"]  # the reference's order
     assert notes == [
-        'outgoingPermission.NATIONAL is left out (unmanaged): the org has {"action": "FORWARD", "transferEnabled": false}.',
+        "outgoingPermission.NATIONAL is left out (unmanaged): the org has "
+        '{"action": "FORWARD", "transferEnabled": false}.',
         "outgoingPermission: INTERNATIONAL locked by the organization, left out (unmanaged).",
         "outgoingPermission: LOCAL left out (unmanaged): a PUT does not take them.",
     ]
@@ -336,3 +341,109 @@ def test_a_lock_the_answer_does_not_carry_is_still_refused_before_any_put(tmp_pa
     desired_file(tmp_path, "outgoingPermission:\n  INTERNATIONAL: {action: ALLOW}\n")
     with pytest.raises(InvalidInput):
         make_plan(load_desired([tmp_path / "locations.yaml"]), current(op.live_permissions(answer)))
+
+
+# --- end to end: the installed CLI against the simulator over real HTTP ------------------------------------
+
+PARIS_FILE = """\
+version: 1
+locations:
+  - name: Paris
+    outgoingPermission:
+      NATIONAL: {action: ALLOW}
+      INTERNATIONAL: {action: BLOCK, transferEnabled: false}
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "permissions.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_plan_shows_the_change_apply_sends_the_minimal_put_and_the_next_plan_is_clean(
+    server: ServerThread, tmp_path: Path
+) -> None:
+    desired = write(tmp_path, PARIS_FILE)
+    plan = wxc("plan", str(desired), "--detailed-exitcode", base_url=server.base_url)
+    assert plan.returncode == 2, plan.stdout + plan.stderr
+    assert "outgoing calling permissions  PUT /telephony/config/locations/" in plan.stdout
+    assert 'outgoingPermission.NATIONAL.action  "BLOCK" → "ALLOW"' in plan.stdout
+    assert "INTERNATIONAL" not in plan.stdout  # as desired already: not a change
+
+    as_json = json.loads(wxc("plan", str(desired), "--format", "json", base_url=server.base_url).stdout)
+    (step,) = as_json["steps"]
+    assert step["kind"] == "outgoingPermission" and step["disruptive"] is False
+    assert step["basis"]["NATIONAL"] == {"action": "BLOCK", "transferEnabled": False, op.LOCKED: False}
+    markdown = wxc("plan", str(desired), "--format", "markdown", base_url=server.base_url).stdout
+    assert '| `outgoingPermission.NATIONAL.action` | `"BLOCK"` | `"ALLOW"` |' in markdown
+
+    server.requests.clear()
+    applied = wxc("apply", str(desired), base_url=server.base_url)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    # NATIONAL alone, whole: the transferEnabled the file does not manage as the org has it.
+    assert puts(server) == [
+        (
+            f"/v1/telephony/config/locations/{loc_id('Paris')}/outgoingPermission",
+            {"callingPermissions": [{"callType": "NATIONAL", "action": "ALLOW", "transferEnabled": False}]},
+        )
+    ]
+    again = wxc("plan", str(desired), "--detailed-exitcode", base_url=server.base_url)
+    assert again.returncode == 0, again.stdout + again.stderr
+
+
+def test_a_file_that_does_not_manage_the_permissions_never_reads_them(
+    server: ServerThread, tmp_path: Path
+) -> None:
+    desired = write(tmp_path, "version: 1\nlocations:\n  - name: Paris\n    outsideDialDigit: '0'\n")
+    plan = wxc("plan", str(desired), base_url=server.base_url)
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    assert not [r for r in server.requests if r.path.endswith("/outgoingPermission")]
+
+
+def test_a_change_to_a_locked_entry_is_refused_with_exit_3_before_any_put(
+    server: ServerThread, tmp_path: Path
+) -> None:
+    desired = write(
+        tmp_path,
+        "version: 1\nlocations:\n  - name: London\n"
+        "    outgoingPermission:\n      PREMIUM_SERVICES_I: {action: ALLOW}\n",
+    )
+    applied = wxc("apply", str(desired), base_url=server.base_url)
+    assert applied.returncode == 3, applied.stdout + applied.stderr
+    assert (
+        f"{desired}:5:27: outgoingPermission.PREMIUM_SERVICES_I is locked by the organization"
+        in applied.stderr
+    )
+    assert puts(server) == []
+
+
+def test_a_saved_plan_is_stale_once_the_transfer_setting_it_would_resend_changes(
+    server: ServerThread, tmp_path: Path
+) -> None:
+    desired = write(tmp_path, PARIS_FILE)
+    saved = tmp_path / "plan.json"
+    assert wxc("plan", str(desired), "--out", str(saved), base_url=server.base_url).returncode == 0
+    # Someone else lets NATIONAL calls be transferred in the meantime.
+    changed = httpx.put(
+        f"{server.base_url}/telephony/config/locations/{loc_id('Paris')}/outgoingPermission",
+        json={"callingPermissions": [{"callType": "NATIONAL", "action": "BLOCK", "transferEnabled": True}]},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
+    assert changed.status_code == 204
+    applied = wxc("apply", "--plan", str(saved), str(desired), base_url=server.base_url)
+    assert applied.returncode == 5, applied.stdout + applied.stderr
+    assert "NATIONAL.transferEnabled was false when planned, is true now" in applied.stdout + applied.stderr
+    assert len(puts(server)) == 1  # only the other change's
+
+
+def test_export_writes_the_permissions_that_plan_to_no_change(server: ServerThread, tmp_path: Path) -> None:
+    exported = tmp_path / "export.yaml"
+    done = wxc("export", "--location", "London", "--output", str(exported), base_url=server.base_url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    text = exported.read_text(encoding="utf-8")
+    assert "      NATIONAL: {action: ALLOW, transferEnabled: true}\n" in text
+    assert "INTERNATIONAL, PREMIUM_SERVICES_I, PREMIUM_SERVICES_II locked by the organization" in text
+    assert "INTERNATIONAL:" not in text
+    plan = wxc("plan", str(exported), "--detailed-exitcode", base_url=server.base_url)
+    assert plan.returncode == 0, plan.stdout + plan.stderr
