@@ -82,9 +82,13 @@ def only(tmp_path: Path, location: LiveLocation, routes: Mapping[str, str] = ROU
 
 
 def comment_above(text: str, name: str) -> str:
+    """The comment lines right above a location's entry (its phrase line, then any notes), joined."""
     lines = text.splitlines()
     index = next(i for i, line in enumerate(lines) if line.startswith("  - name: ") and name in line)
-    return lines[index - 1]
+    start = index
+    while start > 0 and lines[start - 1].lstrip().startswith("#"):
+        start -= 1
+    return "\n".join(lines[start:index])
 
 
 def test_local_gateway_is_written_by_trunk_or_route_group_name_never_id(tmp_path: Path) -> None:

@@ -434,7 +434,7 @@ def test_a_saved_plan_is_stale_once_the_transfer_setting_it_would_resend_changes
     applied = wxc("apply", "--plan", str(saved), str(desired), base_url=server.base_url)
     assert applied.returncode == 5, applied.stdout + applied.stderr
     assert "NATIONAL.transferEnabled was false when planned, is true now" in applied.stdout + applied.stderr
-    assert len(puts(server)) == 1  # only the other change's
+    assert len(puts(server)) == 1  # only the change made behind its back: nothing applied
 
 
 def test_export_writes_the_permissions_that_plan_to_no_change(server: ServerThread, tmp_path: Path) -> None:
