@@ -27,6 +27,7 @@ LOCATION_FIELDS = [
     "enforceOutsideDialDigit",
     "routingPrefix",
     "chargeNumber",
+    "outgoingPermission",
 ]
 
 

@@ -28,7 +28,7 @@ def test_validate_plan_apply_plan(server: ServerThread) -> None:
     assert '"100" → "212"' in plan.stdout
     # Chicago, a new site without a PSTN connection: its first one is planned, not an error.
     assert 'pstn.type        null → "LOCAL_GATEWAY"' in plan.stdout
-    assert "Plan: 4 of 5 locations to change, 6 steps" in plan.stdout
+    assert "Plan: 4 of 5 locations to change, 8 steps" in plan.stdout
     assert puts(server) == []
 
     dry = wxc("apply", str(EXAMPLE), "--dry-run", base_url=server.base_url)
@@ -38,9 +38,9 @@ def test_validate_plan_apply_plan(server: ServerThread) -> None:
 
     applied = wxc("apply", str(EXAMPLE), base_url=server.base_url)
     assert applied.returncode == 0, applied.stdout + applied.stderr
-    assert "6 applied, 0 failed, 0 skipped" in applied.stdout
+    assert "8 applied, 0 failed, 0 skipped" in applied.stdout
     sent = [path for path, _ in puts(server)]
-    assert len(sent) == 6
+    assert len(sent) == 8
     assert f"/v1/telephony/pstn/locations/{loc_id('Chicago')}/connection" in sent
     for name in ("Denver", "Paris"):
         pstn = sent.index(f"/v1/telephony/pstn/locations/{loc_id(name)}/connection")
@@ -100,7 +100,9 @@ def test_plan_json_lists_steps_in_execution_order(server: ServerThread) -> None:
         ("Denver", "details"),
         ("Paris", "pstn"),
         ("Paris", "details"),
+        ("Paris", "outgoingPermission"),
         ("London", "details"),
+        ("London", "outgoingPermission"),
         ("Chicago", "pstn"),
     ]
     assert plan["unchanged"] == ["Berlin"]
@@ -110,7 +112,7 @@ def test_plan_json_lists_steps_in_execution_order(server: ServerThread) -> None:
         {"field": "pstn.routeGroup", "before": None, "after": "US-RG", "disruptive": True},
     ]
     assert chicago["basis"] == {"pstnConnectionType": None, "routeType": None, "routeId": None, "id": None}
-    london = plan["steps"][-2]
+    london = plan["steps"][-3]
     assert london["method"] == "PUT"
     assert london["path"] == f"/telephony/config/locations/{loc_id('London')}"
     assert london["changes"] == [

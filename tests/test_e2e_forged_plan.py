@@ -259,7 +259,8 @@ def test_padding_unchanged_does_not_lower_the_share_judged(big_server: ServerThr
 DAMAGE: dict[str, tuple[Callable[[Document], Any], str]] = {
     "unknown kind": (
         lambda d: d["plan"]["steps"][0].update(kind="internalDialing"),
-        r'plan.steps[0].kind is "internalDialing", which this wxc-reconcile does not know (details, pstn)',
+        'plan.steps[0].kind is "internalDialing", which this wxc-reconcile does not know '
+        "(details, outgoingPermission, pstn)",
     ),
     "body is a list": (
         lambda d: d["plan"]["steps"][0].update(body=[["routingPrefix", "999"]]),

@@ -8,15 +8,17 @@ from reconciler.resources import KINDS, RESOURCES, UnknownKind, all_fields, fiel
 from reconciler.resources.fields import walk
 
 
-def test_apply_order_is_the_pstn_connection_then_the_details() -> None:
-    assert KINDS == ("pstn", "details")
-    assert [resource.title for resource in RESOURCES] == ["PSTN connection", "location details"]
+def test_apply_order_is_the_pstn_connection_then_the_details_then_the_further_settings() -> None:
+    assert KINDS == ("pstn", "details", "outgoingPermission")
+    titles = ["PSTN connection", "location details", "outgoing calling permissions"]
+    assert [resource.title for resource in RESOURCES] == titles
 
 
 def test_a_kind_nothing_registers_is_refused_by_name_never_read_as_another() -> None:
     assert resource_of("details") is RESOURCES[1]
     with pytest.raises(
-        UnknownKind, match=r"unknown kind of step 'voicemail' \(this version knows pstn, details\)"
+        UnknownKind,
+        match=r"unknown kind of step 'voicemail' \(this version knows pstn, details, outgoingPermission\)",
     ):
         resource_of("voicemail")
 

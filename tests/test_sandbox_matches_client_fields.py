@@ -11,15 +11,20 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from clirun import puts, wxc
 from probes import PROBES, simulator_accepts
 
+from reconciler.resources import RESOURCES
 from reconciler.resources import details as client_details
+from reconciler.resources import outgoing_permission as client_permissions
 from reconciler.resources import pstn as client_pstn
+from reconciler.resources.base import Resource
 from reconciler.resources.fields import FieldSpec, walk
 from reconciler.sandbox import ServerThread, webex_id
-from reconciler.sandbox.endpoints import TYPE_WORDS
+from reconciler.sandbox.endpoints import MODULES, TYPE_WORDS, Endpoint
 from reconciler.sandbox.endpoints import details as sim_details
+from reconciler.sandbox.endpoints import outgoing_permission as sim_permissions
 from reconciler.sandbox.endpoints import pstn as sim_pstn
 
 # Fields the simulator's details PUT accepts that no desired state manages (with their sub-fields).
@@ -123,6 +128,60 @@ def test_the_ids_the_client_sends_may_have_any_form() -> None:
 def test_no_pstn_field_is_cleared_by_null() -> None:
     assert not any(spec.clearable for spec in walk(client_pstn.FIELDS))
     assert not sim_pstn.NULLABLE
+
+
+# --- every further endpoint: the client resource and the simulator module of the same endpoint ------------
+#
+# Its fields are `<kind>.<field>` in the client's table and `<field>` in the simulator's ACCEPTED, which
+# names the endpoint it simulates by `KEY`.
+
+SIMULATED: dict[str, Endpoint] = {getattr(m, "KEY"): m for m in MODULES if hasattr(m, "KEY")}  # noqa: B009
+FURTHER: list[Resource] = [r for r in RESOURCES if r.kind not in (client_pstn.KIND, client_details.KIND)]
+
+
+def _fields_below(resource: Resource) -> dict[str, FieldSpec]:
+    return {spec.path.partition(".")[2]: spec for spec in walk(resource.fields) if "." in spec.path}
+
+
+def test_every_further_resource_has_its_simulator_endpoint() -> None:
+    assert {resource.kind for resource in FURTHER} == set(SIMULATED)
+
+
+@pytest.mark.parametrize("resource", FURTHER, ids=lambda r: r.kind)
+def test_the_simulator_accepts_exactly_the_fields_the_client_manages_of_the_same_type(
+    resource: Resource,
+) -> None:
+    accepted = SIMULATED[resource.kind].ACCEPTED
+    fields = _fields_below(resource)
+    assert set(accepted) == set(fields)
+    for path, spec in fields.items():
+        form = accepted[path]
+        assert (form if form in TYPE_WORDS else "string") == spec.type, path
+
+
+@pytest.mark.parametrize("resource", FURTHER, ids=lambda r: r.kind)
+def test_the_further_formats_agree_on_every_probe_and_enum_value(resource: Resource) -> None:
+    strings = {path: spec for path, spec in _fields_below(resource).items() if spec.type == "string"}
+    accepted = SIMULATED[resource.kind].ACCEPTED
+    differences = {
+        (path, probe)
+        for path, spec in strings.items()
+        for probe in (*PROBES, *spec.enum)
+        if client_accepts(spec, probe) != simulator_accepts(accepted[path], probe)
+    }
+    assert differences == set()
+
+
+@pytest.mark.parametrize("resource", FURTHER, ids=lambda r: r.kind)
+def test_null_clears_the_same_further_fields(resource: Resource) -> None:
+    clearable = {path for path, spec in _fields_below(resource).items() if spec.clearable}
+    assert clearable == set(SIMULATED[resource.kind].NULLABLE)
+
+
+def test_the_call_types_the_schema_refuses_are_those_the_simulator_refuses() -> None:
+    (table,) = client_permissions.FIELDS
+    assert {key for key, _ in table.refused} == set(sim_permissions.REFUSED_CALL_TYPES)
+    assert set(client_permissions.CALL_TYPES) == set(sim_permissions.CALL_TYPES)
 
 
 # --- the bodies the client builds -------------------------------------------------------------------------

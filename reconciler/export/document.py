@@ -34,6 +34,8 @@ class LiveLocation:
     options: tuple[ConnectionOption, ...] = ()  # the location's connection options (read for a CCP only)
     city: str | None = None  # from GET /locations
     country: str | None = None
+    # What every other resource read for export, by its kind (`Resource.read_export`).
+    settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

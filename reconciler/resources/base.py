@@ -122,6 +122,11 @@ class Resource(ABC):
     async def read(self, reads: Reads, wanted: Any, route_names: Mapping[str, str]) -> dict[str, Any]:
         """Read the live endpoint for a location that manages it: LocationState's fields it fills."""
 
+    async def read_export(self, reads: Reads) -> dict[str, Any]:
+        """For `export`: what it reads of this endpoint beyond the details and PSTN answers LiveLocation
+        holds, as `read` returns it (`{"settings": {kind: live}}`); {} when it needs nothing more."""
+        return {}
+
     def org_problems(self, location: DesiredLocation, current: CurrentState) -> list[InputError]:
         """What the org cannot satisfy of what `location` asks here (names it does not know, ...)."""
         return []

@@ -36,6 +36,9 @@ class FieldSpec:
     children: tuple[FieldSpec, ...] = ()
     required: tuple[str, ...] = ()  # sub-fields an object must have
     min_properties: int | None = None
+    # Keys an object refuses, each with why (a name the API reports but will not take): the schema
+    # refuses them with that reason, where an unknown key would only be "unknown".
+    refused: tuple[tuple[str, str], ...] = ()
 
     @property
     def name(self) -> str:
@@ -61,6 +64,8 @@ class FieldSpec:
             if self.min_properties is not None:
                 node["minProperties"] = self.min_properties
             node["properties"] = {child.name: child.schema() for child in self.children}
+            for key, why in self.refused:
+                node["properties"][key] = {"description": why, "not": {}}
             return node
         node["type"] = [self.type, "null"] if self.clearable else self.type
         if self.non_empty:
