@@ -34,6 +34,7 @@ class LiveLocation:
     options: tuple[ConnectionOption, ...] = ()  # the location's connection options (read for a CCP only)
     city: str | None = None  # from GET /locations
     country: str | None = None
+    settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # other endpoints, by kind
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Read what an export needs from the org: one call per list, then each location's details and PSTN.
+"""Read what an export needs from the org: one call per list, then each location's details, PSTN and
+every other endpoint a resource reads for export.
 
 The client bounds concurrency, so every location is read at once with `asyncio.gather`.
 """
@@ -12,6 +13,8 @@ from typing import Any
 from reconciler.desired.model import InputError, InvalidInput, Position
 from reconciler.export.document import LiveLocation, OrgSnapshot
 from reconciler.names import unknown_location_message
+from reconciler.resources import RESOURCES
+from reconciler.resources.base import Reads, merged
 from reconciler.resources.pstn import with_route
 from reconciler.webex.api import CallingApi, ConnectionOption, Location, Named
 
@@ -55,8 +58,11 @@ def select_locations(
 
 async def read_location(api: CallingApi, location: Named, place: Location | None) -> LiveLocation:
     # From the calling-locations list: a 404 for its PSTN connection means none is set up yet.
-    details, answer = await asyncio.gather(
-        api.get_location_details(location.id), api.get_pstn_connection(location.id, calling_enabled=True)
+    reads = Reads(api, location.id)
+    details, answer, *parts = await asyncio.gather(
+        api.get_location_details(location.id),
+        api.get_pstn_connection(location.id, calling_enabled=True),
+        *(resource.read_for_export(reads) for resource in RESOURCES),
     )
     pstn = await with_route(answer, lambda: _known(details))
     options: tuple[ConnectionOption, ...] = ()
@@ -70,6 +76,7 @@ async def read_location(api: CallingApi, location: Named, place: Location | None
         options=options,
         city=place.city if place else None,
         country=place.country if place else None,
+        settings=merged(parts).get("settings", {}),
     )
 
 
