@@ -11,14 +11,17 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from clirun import puts, wxc
 from probes import PROBES, simulator_accepts
 
+from reconciler.resources import RESOURCES
 from reconciler.resources import details as client_details
 from reconciler.resources import pstn as client_pstn
+from reconciler.resources.base import Resource
 from reconciler.resources.fields import FieldSpec, walk
 from reconciler.sandbox import ServerThread, webex_id
-from reconciler.sandbox.endpoints import TYPE_WORDS
+from reconciler.sandbox.endpoints import MODULES, TYPE_WORDS, Endpoint
 from reconciler.sandbox.endpoints import details as sim_details
 from reconciler.sandbox.endpoints import pstn as sim_pstn
 
@@ -123,6 +126,62 @@ def test_the_ids_the_client_sends_may_have_any_form() -> None:
 def test_no_pstn_field_is_cleared_by_null() -> None:
     assert not any(spec.clearable for spec in walk(client_pstn.FIELDS))
     assert not sim_pstn.NULLABLE
+
+
+# --- every further endpoint: its PUT body holds the file's fields, below the endpoint's key --------------
+
+# The two endpoints above have tests of their own; every other resource is paired with the simulator's
+# endpoint module of the same name.
+FURTHER: dict[str, tuple[Resource, Endpoint]] = {
+    resource.kind: (resource, next(m for m in MODULES if m.__name__.rpartition(".")[2] == resource.kind))
+    for resource in RESOURCES
+    if resource.kind not in ("pstn", "details")
+}
+# Body fields a further endpoint's PUT accepts that no desired state manages, by endpoint, and why.
+FURTHER_SIMULATOR_ONLY: dict[str, dict[str, str]] = {
+    "intercept": {
+        "incoming.announcements.fileName": "read-only for a declarative tool: no upload exists for a "
+        "location's intercept greeting, so the file names no file; the API takes the GET's value back",
+    },
+}
+
+
+def _further_fields(kind: str) -> dict[str, FieldSpec]:
+    """The resource's fields by their body path (the dotted path below the endpoint's key)."""
+    resource, _ = FURTHER[kind]
+    return {spec.path.partition(".")[2]: spec for spec in walk(resource.fields) if "." in spec.path}
+
+
+def _further_accepted(kind: str) -> dict[str, str]:
+    _, module = FURTHER[kind]
+    return {
+        path: form
+        for path, form in module.ACCEPTED.items()
+        if path not in FURTHER_SIMULATOR_ONLY.get(kind, {})
+    }
+
+
+@pytest.mark.parametrize("kind", list(FURTHER))
+def test_each_further_put_accepts_exactly_the_fields_the_client_manages(kind: str) -> None:
+    assert set(_further_accepted(kind)) == set(_further_fields(kind))
+    assert set(FURTHER_SIMULATOR_ONLY.get(kind, {})) <= set(FURTHER[kind][1].ACCEPTED), "a lost entry"
+
+
+@pytest.mark.parametrize("kind", list(FURTHER))
+def test_each_further_field_has_the_same_type_and_format(kind: str) -> None:
+    accepted = _further_accepted(kind)
+    for path, spec in _further_fields(kind).items():
+        form = accepted[path]
+        assert (form if form in TYPE_WORDS else "string") == spec.type, path
+        if spec.type == "string":
+            disagree = [p for p in PROBES if client_accepts(spec, p) != simulator_accepts(form, p)]
+            assert not disagree, (path, disagree)
+
+
+@pytest.mark.parametrize("kind", list(FURTHER))
+def test_null_clears_the_same_further_fields(kind: str) -> None:
+    clearable = {path for path, spec in _further_fields(kind).items() if spec.clearable}
+    assert clearable == set(FURTHER[kind][1].NULLABLE)
 
 
 # --- the bodies the client builds -------------------------------------------------------------------------

@@ -29,7 +29,6 @@ def _number(path: str, what: str) -> tuple[FieldSpec, ...]:
             f"{path}.destination",
             "string",
             "The number or extension, as a quoted string, kept as written (with or without +).",
-            non_empty=True,
         ),
     )
 
@@ -147,7 +146,6 @@ FIELDS: tuple[FieldSpec, ...] = (
                         "string",
                         "The number outgoing calls are transferred or routed to, as a quoted string, kept "
                         "as written (with or without +).",
-                        non_empty=True,
                     ),
                 ),
             ),
