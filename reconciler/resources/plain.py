@@ -57,7 +57,10 @@ class PlainSetting(Resource):
         self, wanted: Mapping[str, Any], live: Mapping[str, Any], current: CurrentState
     ) -> tuple[FieldChange, ...]:
         changes = changes_between(project(live, wanted), dict(wanted), order=list(wanted))
-        return tuple(FieldChange(f"{self.kind}.{c.field}", c.before, c.after) for c in changes)
+        # In the order the fields are written, nested ones too.
+        rank = {".".join(path): index for index, path in enumerate(_paths(wanted))}
+        ordered = sorted(changes, key=lambda c: rank.get(c.field, len(rank)))
+        return tuple(FieldChange(f"{self.kind}.{c.field}", c.before, c.after) for c in ordered)
 
     def body(
         self,
