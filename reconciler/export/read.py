@@ -62,7 +62,7 @@ async def read_location(api: CallingApi, location: Named, place: Location | None
     details, answer, *parts = await asyncio.gather(
         api.get_location_details(location.id),
         api.get_pstn_connection(location.id, calling_enabled=True),
-        *(resource.read_for_export(reads) for resource in RESOURCES),
+        *(resource.read_export(reads) for resource in RESOURCES),
     )
     pstn = await with_route(answer, lambda: _known(details))
     options: tuple[ConnectionOption, ...] = ()

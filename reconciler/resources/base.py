@@ -122,7 +122,7 @@ class Resource(ABC):
     async def read(self, reads: Reads, wanted: Any, route_names: Mapping[str, str]) -> dict[str, Any]:
         """Read the live endpoint for a location that manages it: LocationState's fields it fills."""
 
-    async def read_for_export(self, reads: Reads) -> dict[str, Any]:
+    async def read_export(self, reads: Reads) -> dict[str, Any]:
         """What `export` needs of this endpoint for every location, besides the details and the PSTN
         connection the export reads itself: `{"settings": {kind: live}}`, or `{}` for nothing more."""
         return {}

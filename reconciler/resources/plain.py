@@ -50,7 +50,7 @@ class PlainSetting(Resource):
     async def read(self, reads: Reads, wanted: Any, route_names: Mapping[str, str]) -> dict[str, Any]:
         return {"settings": {self.kind: await reads.api.client.get_json(self.path(reads.location_id))}}
 
-    async def read_for_export(self, reads: Reads) -> dict[str, Any]:
+    async def read_export(self, reads: Reads) -> dict[str, Any]:
         return await self.read(reads, None, {})
 
     def diff(
