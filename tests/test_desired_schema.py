@@ -13,6 +13,7 @@ from jsonschema import Draft202012Validator
 
 from reconciler.desired import InvalidInput, load_desired, schema
 from reconciler.desired.loader import load_file
+from reconciler.resources import RESOURCES
 from reconciler.shipped import data_file
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "locations.schema.json"
@@ -27,7 +28,8 @@ LOCATION_FIELDS = [
     "enforceOutsideDialDigit",
     "routingPrefix",
     "chargeNumber",
-    "outgoingPermission",
+    # then each further endpoint's key, in apply order
+    *(spec.name for resource in RESOURCES[2:] for spec in resource.fields),
 ]
 
 

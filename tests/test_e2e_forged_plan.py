@@ -14,6 +14,7 @@ import pytest
 from clirun import EXAMPLE, TOKEN, loc_id, puts, wxc
 
 from reconciler.planfile import fingerprint
+from reconciler.resources import KINDS
 from reconciler.sandbox import SandboxOrg, SandboxSettings, ServerThread, webex_id
 
 Document = dict[str, Any]
@@ -258,9 +259,9 @@ def test_padding_unchanged_does_not_lower_the_share_judged(big_server: ServerThr
 
 DAMAGE: dict[str, tuple[Callable[[Document], Any], str]] = {
     "unknown kind": (
-        lambda d: d["plan"]["steps"][0].update(kind="internalDialing"),
-        'plan.steps[0].kind is "internalDialing", which this wxc-reconcile does not know '
-        "(details, outgoingPermission, pstn)",
+        lambda d: d["plan"]["steps"][0].update(kind="mailbox"),
+        'plan.steps[0].kind is "mailbox", which this wxc-reconcile does not know '
+        f"({', '.join(sorted(KINDS))})",
     ),
     "body is a list": (
         lambda d: d["plan"]["steps"][0].update(body=[["routingPrefix", "999"]]),

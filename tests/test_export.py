@@ -18,6 +18,7 @@ from reconciler.desired import DesiredLocation, DesiredState, InvalidInput, load
 from reconciler.export import LiveLocation, OrgSnapshot, export_org, render, select_locations
 from reconciler.jobs import JobPolling
 from reconciler.plan import Plan, make_plan
+from reconciler.resources import RESOURCES
 from reconciler.sandbox import SandboxOrg, webex_id
 from reconciler.sandbox.org import ConnectionOption as SandboxOption
 from reconciler.sandbox.org import PstnConnection
@@ -538,11 +539,13 @@ def test_reads_one_call_per_list_then_details_and_pstn_per_location(app: Any, tm
         location_id = webex_id("LOCATION", name)
         assert paths.count(f"/v1/telephony/config/locations/{location_id}") == 1
         assert paths.count(f"/v1/telephony/pstn/locations/{location_id}/connection") == 1
-        assert paths.count(f"/v1/telephony/config/locations/{location_id}/outgoingPermission") == 1
+        # Each further endpoint's GET, once.
+        further = [p for p in paths if p.startswith(f"/v1/telephony/config/locations/{location_id}/")]
+        assert len(further) == len(set(further)) == len(RESOURCES) - 2
     # Connection options only where a provider's name must be checked for namesakes (the CCP locations).
     options = [p for p in paths if p.endswith("/connectionOptions")]
     assert sorted(options) == sorted(
         f"/v1/telephony/pstn/locations/{webex_id('LOCATION', name)}/connectionOptions"
         for name in ("Denver", "London")
     )
-    assert len(paths) == 4 + 3 * len(CALLING_NAMES) + 2
+    assert len(paths) == 4 + len(RESOURCES) * len(CALLING_NAMES) + 2

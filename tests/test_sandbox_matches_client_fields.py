@@ -132,28 +132,47 @@ def test_no_pstn_field_is_cleared_by_null() -> None:
 
 # --- every further endpoint: the client resource and the simulator module of the same endpoint ------------
 #
-# Its fields are `<kind>.<field>` in the client's table and `<field>` in the simulator's ACCEPTED, which
-# names the endpoint it simulates by `KEY`.
+# Its fields are `<kind>.<field>` in the client's table and `<field>` in the simulator's ACCEPTED. A
+# simulator module names the endpoint it simulates by `KEY`, else by its module name.
 
-SIMULATED: dict[str, Endpoint] = {getattr(m, "KEY"): m for m in MODULES if hasattr(m, "KEY")}  # noqa: B009
+
+def _key(module: Endpoint) -> str:
+    return str(getattr(module, "KEY", getattr(module, "__name__", "").rpartition(".")[2]))
+
+
+SIMULATED: dict[str, Endpoint] = {_key(m): m for m in MODULES}
 FURTHER: list[Resource] = [r for r in RESOURCES if r.kind not in (client_pstn.KIND, client_details.KIND)]
+# Body fields a further endpoint's PUT accepts that no desired state manages, by endpoint, and why.
+FURTHER_SIMULATOR_ONLY: dict[str, dict[str, str]] = {
+    "intercept": {
+        "incoming.announcements.fileName": "read-only for a declarative tool: no upload exists for a "
+        "location's intercept greeting, so the file names no file; the API takes the GET's value back",
+    },
+}
 
 
 def _fields_below(resource: Resource) -> dict[str, FieldSpec]:
     return {spec.path.partition(".")[2]: spec for spec in walk(resource.fields) if "." in spec.path}
 
 
+def _accepted(resource: Resource) -> dict[str, str]:
+    only = FURTHER_SIMULATOR_ONLY.get(resource.kind, {})
+    return {path: form for path, form in SIMULATED[resource.kind].ACCEPTED.items() if path not in only}
+
+
 def test_every_further_resource_has_its_simulator_endpoint() -> None:
-    assert {resource.kind for resource in FURTHER} == set(SIMULATED)
+    assert {resource.kind for resource in FURTHER} <= set(SIMULATED)
 
 
 @pytest.mark.parametrize("resource", FURTHER, ids=lambda r: r.kind)
 def test_the_simulator_accepts_exactly_the_fields_the_client_manages_of_the_same_type(
     resource: Resource,
 ) -> None:
-    accepted = SIMULATED[resource.kind].ACCEPTED
+    accepted = _accepted(resource)
     fields = _fields_below(resource)
     assert set(accepted) == set(fields)
+    only = set(FURTHER_SIMULATOR_ONLY.get(resource.kind, {}))
+    assert only <= set(SIMULATED[resource.kind].ACCEPTED), "a simulator-only field it no longer has"
     for path, spec in fields.items():
         form = accepted[path]
         assert (form if form in TYPE_WORDS else "string") == spec.type, path
@@ -162,7 +181,7 @@ def test_the_simulator_accepts_exactly_the_fields_the_client_manages_of_the_same
 @pytest.mark.parametrize("resource", FURTHER, ids=lambda r: r.kind)
 def test_the_further_formats_agree_on_every_probe_and_enum_value(resource: Resource) -> None:
     strings = {path: spec for path, spec in _fields_below(resource).items() if spec.type == "string"}
-    accepted = SIMULATED[resource.kind].ACCEPTED
+    accepted = _accepted(resource)
     differences = {
         (path, probe)
         for path, spec in strings.items()

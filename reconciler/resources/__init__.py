@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import functools
 
-from reconciler.resources import details, outgoing_permission, pstn
+from reconciler.resources import details, intercept, outgoing_permission, pstn, voicemail
 from reconciler.resources.base import Resource
 from reconciler.resources.fields import FieldSpec, walk
 
 # The registry, in apply order.
-RESOURCES: tuple[Resource, ...] = (pstn.RESOURCE, details.RESOURCE, outgoing_permission.RESOURCE)
+RESOURCES: tuple[Resource, ...] = (
+    pstn.RESOURCE,
+    details.RESOURCE,
+    outgoing_permission.RESOURCE,
+    voicemail.RESOURCE,
+    intercept.RESOURCE,
+)
 KINDS: tuple[str, ...] = tuple(resource.kind for resource in RESOURCES)
 _BY_KIND = {resource.kind: resource for resource in RESOURCES}
 

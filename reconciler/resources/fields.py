@@ -32,6 +32,9 @@ class FieldSpec:
     non_empty: bool = False  # an empty string is refused (a name the org must resolve)
     enum: tuple[str, ...] = ()
     disruptive: str | None = None  # why changing it interrupts calls or starts org-wide work
+    # Only a change to one of these values is disruptive (empty: any change is); turning a switch on
+    # may stop calls where turning it off does not.
+    disruptive_values: tuple[str | bool, ...] = ()
     resolves: str | None = None  # the org lookup that turns this name into an ID ("trunks", ...)
     children: tuple[FieldSpec, ...] = ()
     required: tuple[str, ...] = ()  # sub-fields an object must have

@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from reconciler.sandbox.api import Api, Routes
-from reconciler.sandbox.endpoints import details, outgoing_permission, pstn
+from reconciler.sandbox.endpoints import details, intercept, outgoing_permission, pstn, voicemail
 
 # The formats of ACCEPTED that are a JSON type rather than a pattern of a string.
 TYPE_WORDS = ("boolean", "object")
@@ -36,4 +36,4 @@ class Endpoint(Protocol):
     def routes(self, api: Api) -> Routes: ...
 
 
-MODULES: tuple[Endpoint, ...] = (pstn, details, outgoing_permission)
+MODULES: tuple[Endpoint, ...] = (pstn, details, outgoing_permission, voicemail, intercept)
