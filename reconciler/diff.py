@@ -33,7 +33,11 @@ class FieldChange:
         from reconciler.resources import field_spec
 
         spec = field_spec(self.field)
-        return spec.disruptive if spec is not None else None
+        if spec is None or spec.disruptive is None:
+            return None
+        if spec.disruptive_values and not any(identical(self.after, v) for v in spec.disruptive_values):
+            return None
+        return spec.disruptive
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -45,3 +45,7 @@ def wxc(
 
 def puts(server: ServerThread) -> list[tuple[str, object]]:
     return [(r.path, r.body) for r in server.requests if r.method == "PUT"]
+
+
+def gets(server: ServerThread) -> list[str]:
+    return [r.path for r in server.requests if r.method == "GET"]

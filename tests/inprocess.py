@@ -14,15 +14,18 @@ T = TypeVar("T")
 
 
 class FakeClock:
-    """Shared by the simulator's jobs and the job poller: waiting moves time, nothing sleeps."""
+    """Shared by the simulator's jobs, the job poller and the client's pace: waiting moves time, nothing
+    sleeps, and every wait asked for is recorded."""
 
     def __init__(self) -> None:
         self.now = 1_000_000.0
+        self.waits: list[float] = []
 
     def __call__(self) -> float:
         return self.now
 
     async def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
         self.now += seconds
         await asyncio.sleep(0)
 

@@ -63,6 +63,14 @@ PROBES: tuple[str, ...] = (
     "trunk",
     "LOCAL_GATEWAY",
     "NON_INTEGRATED_CCP",
+    # the enums of further endpoints: intercept types and greetings
+    "INTERCEPT_ALL",
+    "ALLOW_ALL",
+    "ALLOW_LOCAL_ONLY",
+    "intercept_all",
+    "DEFAULT",
+    "CUSTOM",
+    "2147691003",  # a destination as documented: no +
 )
 
 

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from inprocess import FakeClock
 from test_contract_support import (
     BATCH_JOB_ID,
     CCP_OPTION_ID,
@@ -306,7 +307,7 @@ def test_400_carries_message_error_code_and_tracking_id() -> None:
 
 
 def test_429_waits_the_retry_after_seconds_then_retries() -> None:
-    clock = _WaitRecorder()
+    clock = FakeClock()
     with REPLAY.use_cassette("error_answers.yaml") as played:
         details = run_api(lambda api: api.get_location_details(LOCATION_ID), sleep=clock.sleep, clock=clock)
     assert clock.waits == [194.0]  # waited in full: the live API's own figure
@@ -314,23 +315,8 @@ def test_429_waits_the_retry_after_seconds_then_retries() -> None:
     assert details["routingPrefix"] == "212"
 
 
-class _WaitRecorder:
-    """The client's clock and sleep: records the waits, moves time on by them, never really waits."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.waits: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
-
-
 def test_429_with_a_malformed_retry_after_waits_the_default_then_retries() -> None:
-    clock = _WaitRecorder()
+    clock = FakeClock()
     with REPLAY.use_cassette("error_answers.yaml") as played:
         route_groups = run_api(
             lambda api: api.list_route_groups(),

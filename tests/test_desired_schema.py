@@ -13,7 +13,7 @@ from jsonschema import Draft202012Validator
 
 from reconciler.desired import InvalidInput, load_desired, schema
 from reconciler.desired.loader import load_file
-from reconciler.resources import KINDS, field_spec
+from reconciler.resources import RESOURCES, field_spec
 from reconciler.shipped import data_file
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "locations.schema.json"
@@ -28,8 +28,8 @@ LOCATION_FIELDS = [
     "enforceOutsideDialDigit",
     "routingPrefix",
     "chargeNumber",
-    # Every further endpoint is one key, named as the endpoint (its kind), in apply order.
-    *KINDS[2:],
+    # then each further endpoint's key, in apply order
+    *(spec.name for resource in RESOURCES[2:] for spec in resource.fields),
 ]
 
 

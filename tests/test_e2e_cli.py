@@ -28,7 +28,7 @@ def test_validate_plan_apply_plan(server: ServerThread) -> None:
     assert '"100" → "212"' in plan.stdout
     # Chicago, a new site without a PSTN connection: its first one is planned, not an error.
     assert 'pstn.type        null → "LOCAL_GATEWAY"' in plan.stdout
-    assert "Plan: 4 of 5 locations to change, 9 steps" in plan.stdout
+    assert "Plan: 4 of 5 locations to change, 14 steps" in plan.stdout
     assert puts(server) == []
 
     dry = wxc("apply", str(EXAMPLE), "--dry-run", base_url=server.base_url)
@@ -38,14 +38,24 @@ def test_validate_plan_apply_plan(server: ServerThread) -> None:
 
     applied = wxc("apply", str(EXAMPLE), base_url=server.base_url)
     assert applied.returncode == 0, applied.stdout + applied.stderr
-    assert "9 applied, 0 failed, 0 skipped" in applied.stdout
+    assert "14 applied, 0 failed, 0 skipped" in applied.stdout
     sent = [path for path, _ in puts(server)]
-    assert len(sent) == 9
+    assert len(sent) == 14  # PSTN 3, details 3, unknown-extension routing 2 (Denver, Paris),
+    # permissions 2 (Paris, London), voicemail 1 (Denver), voice portal 1 (Denver), intercept 2 (London,
+    # Chicago)
     assert f"/v1/telephony/pstn/locations/{loc_id('Chicago')}/connection" in sent
     for name in ("Denver", "Paris"):
         pstn = sent.index(f"/v1/telephony/pstn/locations/{loc_id(name)}/connection")
         details = sent.index(f"/v1/telephony/config/locations/{loc_id(name)}")
         assert pstn < details
+    # The further settings after the details, in the registry's order.
+    denver = f"/v1/telephony/config/locations/{loc_id('Denver')}"
+    further = [f"{denver}/internalDialing", f"{denver}/voicemail", f"{denver}/voicePortal"]
+    assert [path for path in sent if path.startswith(f"{denver}/")] == further
+    assert sent.index(denver) < sent.index(further[0])
+    assert sent.index(f"/v1/telephony/pstn/locations/{loc_id('Chicago')}/connection") < sent.index(
+        f"/v1/telephony/config/locations/{loc_id('Chicago')}/intercept"
+    )
     assert all(loc_id("Berlin") not in path for path in sent)
 
     again = wxc("plan", str(EXAMPLE), "--detailed-exitcode", base_url=server.base_url)
@@ -99,21 +109,27 @@ def test_plan_json_lists_steps_in_execution_order(server: ServerThread) -> None:
         ("Denver", "pstn"),
         ("Denver", "details"),
         ("Denver", "internalDialing"),
+        ("Denver", "voicemail"),
         ("Denver", "voicePortal"),
         ("Paris", "pstn"),
         ("Paris", "details"),
         ("Paris", "internalDialing"),
+        ("Paris", "outgoingPermission"),
         ("London", "details"),
+        ("London", "outgoingPermission"),
+        ("London", "intercept"),
         ("Chicago", "pstn"),
+        ("Chicago", "intercept"),
     ]
     assert plan["unchanged"] == ["Berlin"]
-    chicago = plan["steps"][-1]
+    steps = {(s["location"], s["kind"]): s for s in plan["steps"]}
+    chicago = steps["Chicago", "pstn"]
     assert chicago["changes"] == [
         {"field": "pstn.type", "before": None, "after": "LOCAL_GATEWAY", "disruptive": True},
         {"field": "pstn.routeGroup", "before": None, "after": "US-RG", "disruptive": True},
     ]
     assert chicago["basis"] == {"pstnConnectionType": None, "routeType": None, "routeId": None, "id": None}
-    london = plan["steps"][-2]
+    london = steps["London", "details"]
     assert london["method"] == "PUT"
     assert london["path"] == f"/telephony/config/locations/{loc_id('London')}"
     assert london["changes"] == [

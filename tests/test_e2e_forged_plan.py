@@ -259,8 +259,8 @@ def test_padding_unchanged_does_not_lower_the_share_judged(big_server: ServerThr
 
 DAMAGE: dict[str, tuple[Callable[[Document], Any], str]] = {
     "unknown kind": (
-        lambda d: d["plan"]["steps"][0].update(kind="callQueue"),
-        'plan.steps[0].kind is "callQueue", which this wxc-reconcile does not know '
+        lambda d: d["plan"]["steps"][0].update(kind="mailbox"),
+        'plan.steps[0].kind is "mailbox", which this wxc-reconcile does not know '
         f"({', '.join(sorted(KINDS))})",
     ),
     "body is a list": (

@@ -83,9 +83,13 @@ def only(tmp_path: Path, location: LiveLocation, routes: Mapping[str, str] = ROU
 
 
 def comment_above(text: str, name: str) -> str:
+    """The comment lines right above a location's entry (its phrase line, then any notes), joined."""
     lines = text.splitlines()
     index = next(i for i, line in enumerate(lines) if line.startswith("  - name: ") and name in line)
-    return lines[index - 1]
+    start = index
+    while start > 0 and lines[start - 1].lstrip().startswith("#"):
+        start -= 1
+    return "\n".join(lines[start:index])
 
 
 def test_local_gateway_is_written_by_trunk_or_route_group_name_never_id(tmp_path: Path) -> None:
@@ -535,15 +539,13 @@ def test_reads_one_call_per_list_then_details_and_pstn_per_location(app: Any, tm
         location_id = webex_id("LOCATION", name)
         assert paths.count(f"/v1/telephony/config/locations/{location_id}") == 1
         assert paths.count(f"/v1/telephony/pstn/locations/{location_id}/connection") == 1
+        # Each further endpoint's GET, once.
+        further = [p for p in paths if p.startswith(f"/v1/telephony/config/locations/{location_id}/")]
+        assert len(further) == len(set(further)) == len(RESOURCES) - 2
     # Connection options only where a provider's name must be checked for namesakes (the CCP locations).
     options = [p for p in paths if p.endswith("/connectionOptions")]
     assert sorted(options) == sorted(
         f"/v1/telephony/pstn/locations/{webex_id('LOCATION', name)}/connectionOptions"
         for name in ("Denver", "London")
     )
-    # And one GET per further endpoint and location, each read through its resource.
-    further = [resource for resource in RESOURCES if resource.kind not in ("pstn", "details")]
-    for name in CALLING_NAMES:
-        for resource in further:
-            assert paths.count(f"/v1{resource.path(webex_id('LOCATION', name))}") == 1, resource.kind
-    assert len(paths) == 4 + (2 + len(further)) * len(CALLING_NAMES) + 2
+    assert len(paths) == 4 + len(RESOURCES) * len(CALLING_NAMES) + 2

@@ -3,24 +3,13 @@ request body by connection option."""
 
 from typing import Any
 
-from reconciler.desired.model import DesiredLocation, DesiredPstn, InputError, Position
+from test_resolve import loc
+
+from reconciler.desired.model import DesiredPstn, InputError
 from reconciler.diff import FieldChange
 from reconciler.resources.pstn import current_pstn_view, diff_pstn, option_types, pstn_body
 from reconciler.state import CurrentState, LocationState
 from reconciler.webex.api import ConnectionOption
-
-
-def loc(name: str, pstn: DesiredPstn | None = None, line: int = 1, **details: Any) -> DesiredLocation:
-    positions = {key: Position("l.yaml", line + 1, 5) for key in details}
-    if pstn:
-        positions.update(
-            {
-                "pstn.trunk": Position("l.yaml", line + 3, 14),
-                "pstn.routeGroup": Position("l.yaml", line + 3, 19),
-            }
-        )
-    return DesiredLocation(name, Position("l.yaml", line, 9), details, pstn, positions)
-
 
 CCP = {"id": "O1", "displayName": "Pure IP Cloud", "pstnConnectionType": "NON_INTEGRATED_CCP"}
 LGW = {"pstnConnectionType": "LOCAL_GATEWAY", "routeType": "TRUNK", "routeId": "T1", "id": "LG"}

@@ -15,14 +15,16 @@ import pytest
 from clirun import puts, wxc
 from probes import PROBES, simulator_accepts
 
-from reconciler.resources import RESOURCES, Resource
+from reconciler.resources import RESOURCES
 from reconciler.resources import details as client_details
+from reconciler.resources import outgoing_permission as client_permissions
 from reconciler.resources import pstn as client_pstn
+from reconciler.resources.base import Resource
 from reconciler.resources.fields import FieldSpec, walk
-from reconciler.resources.location_setting import LocationSetting
 from reconciler.sandbox import ServerThread, webex_id
 from reconciler.sandbox.endpoints import MODULES, TYPE_WORDS, Endpoint
 from reconciler.sandbox.endpoints import details as sim_details
+from reconciler.sandbox.endpoints import outgoing_permission as sim_permissions
 from reconciler.sandbox.endpoints import pstn as sim_pstn
 
 # Fields the simulator's details PUT accepts that no desired state manages (with their sub-fields).
@@ -128,19 +130,36 @@ def test_no_pstn_field_is_cleared_by_null() -> None:
     assert not sim_pstn.NULLABLE
 
 
-# --- every endpoint of the registry, and the location settings ------------------------------------------
+# --- every further endpoint: the client resource and the simulator module of the same endpoint ------------
+#
+# Its fields are `<kind>.<field>` in the client's table and `<field>` in the simulator's ACCEPTED. A
+# simulator module names the endpoint it simulates by `KEY`, else by its module name.
 
 
-def _module_name(thing: object) -> str:
-    return str(getattr(thing, "__module__", None) or getattr(thing, "__name__", "")).rpartition(".")[2]
+def _key(module: Endpoint) -> str:
+    return str(getattr(module, "KEY", getattr(module, "__name__", "").rpartition(".")[2]))
 
 
-SIMULATED = {_module_name(module): module for module in MODULES}
-SETTINGS = [resource for resource in RESOURCES if isinstance(resource, LocationSetting)]
-
-# For each location setting: the desired fields sent under another name (a name resolved to an id), as
-# the body fields they become; and the body fields the simulator takes that no desired state manages.
-RENAMED: dict[str, dict[str, tuple[str, ...]]] = {
+SIMULATED: dict[str, Endpoint] = {_key(m): m for m in MODULES}
+FURTHER: list[Resource] = [r for r in RESOURCES if r.kind not in (client_pstn.KIND, client_details.KIND)]
+# Body fields a further endpoint's PUT accepts that no desired state manages, by endpoint, and why.
+FURTHER_SIMULATOR_ONLY: dict[str, dict[str, str]] = {
+    "intercept": {
+        "incoming.announcements.fileName": "read-only for a declarative tool: no upload exists for a "
+        "location's intercept greeting, so the file names no file; the API takes the GET's value back",
+    },
+    "internalDialing": {"unknownExtensionRouteIdentity.name": "GET names the route; a PUT's name is ignored"},
+    "voicePortal": {
+        "passcode": "write-only: never readable, so not managed (the schema refuses it, saying why)",
+        "passcode.newPasscode": "see passcode",
+        "passcode.confirmPasscode": "see passcode",
+        "firstName": "deprecated for directLineCallerIdName and dialByName (refused by the schema)",
+        "lastName": "deprecated for directLineCallerIdName and dialByName (refused by the schema)",
+    },
+}
+# Desired fields a further endpoint sends under another name (a name resolved to an id), as the body
+# fields they become, by endpoint: their formats are the ids the org's lists gave, so not compared.
+FURTHER_RENAMED: dict[str, dict[str, tuple[str, ...]]] = {
     "internalDialing": {
         "unknownExtensionRoute": ("unknownExtensionRouteIdentity",),
         "unknownExtensionRoute.trunk": (
@@ -153,18 +172,8 @@ RENAMED: dict[str, dict[str, tuple[str, ...]]] = {
         ),
     },
 }
-SETTING_ONLY: dict[str, dict[str, str]] = {
-    "internalDialing": {"unknownExtensionRouteIdentity.name": "GET names the route; a PUT's name is ignored"},
-    "voicePortal": {
-        "passcode": "write-only: never readable, so not managed (the schema refuses it, saying why)",
-        "passcode.newPasscode": "see passcode",
-        "passcode.confirmPasscode": "see passcode",
-        "firstName": "deprecated for directLineCallerIdName and dialByName (refused by the schema)",
-        "lastName": "deprecated for directLineCallerIdName and dialByName (refused by the schema)",
-    },
-}
-# Probe by probe, where a setting's client and simulator formats are known to disagree.
-SETTING_DIFFERENCES: dict[tuple[str, str], str] = {
+# Probe by probe, where a further endpoint's client and simulator formats are known to disagree.
+FURTHER_DIFFERENCES: dict[tuple[str, str], str] = {
     **{
         ("voicePortal.dialByName", probe): "the client refuses control characters in every text; the "
         'documented rule refuses only % + \\ " and non-ASCII'
@@ -179,45 +188,72 @@ SETTING_DIFFERENCES: dict[tuple[str, str], str] = {
 }
 
 
-def _settings_fields(resource: Resource) -> dict[str, FieldSpec]:
-    """The setting's desired fields below its key, by path within it."""
-    return {spec.path.partition(".")[2]: spec for spec in walk(resource.fields)[1:]}
+def _fields_below(resource: Resource) -> dict[str, FieldSpec]:
+    return {spec.path.partition(".")[2]: spec for spec in walk(resource.fields) if "." in spec.path}
 
 
-def _sent(kind: str, path: str) -> tuple[str, ...]:
-    return RENAMED.get(kind, {}).get(path, (path,))
+def _accepted(resource: Resource) -> dict[str, str]:
+    only = FURTHER_SIMULATOR_ONLY.get(resource.kind, {})
+    return {path: form for path, form in SIMULATED[resource.kind].ACCEPTED.items() if path not in only}
+
+
+def _sent(resource: Resource, path: str) -> tuple[str, ...]:
+    """The body fields a desired field below the resource's key is sent as."""
+    return FURTHER_RENAMED.get(resource.kind, {}).get(path, (path,))
+
+
+def _compared(resource: Resource) -> dict[str, FieldSpec]:
+    """The fields below the key that the body sends under their own name, with their own format."""
+    renamed = FURTHER_RENAMED.get(resource.kind, {})
+    return {path: spec for path, spec in _fields_below(resource).items() if path not in renamed}
 
 
 def test_every_resource_has_its_simulator_endpoint_and_no_endpoint_is_left_over() -> None:
-    assert {_module_name(type(resource)) for resource in RESOURCES} == set(SIMULATED)
+    assert {resource.kind for resource in RESOURCES} == set(SIMULATED)
 
 
-@pytest.mark.parametrize("resource", SETTINGS, ids=lambda r: r.kind)
-def test_a_settings_put_accepts_exactly_the_fields_the_client_manages(resource: LocationSetting) -> None:
-    simulated: Endpoint = SIMULATED[_module_name(type(resource))]
-    only = SETTING_ONLY.get(resource.kind, {})
-    sent = {field for path in _settings_fields(resource) for field in _sent(resource.kind, path)}
-    assert sent == set(simulated.ACCEPTED) - set(only)
-    assert set(only) <= set(simulated.ACCEPTED), "a SETTING_ONLY entry the simulator lost"
-
-
-@pytest.mark.parametrize("resource", SETTINGS, ids=lambda r: r.kind)
-def test_a_settings_fields_have_the_same_types_formats_and_nulls(resource: LocationSetting) -> None:
-    simulated: Endpoint = SIMULATED[_module_name(type(resource))]
-    differences = set()
-    for path, spec in _settings_fields(resource).items():
-        if path in RENAMED.get(resource.kind, {}):
-            continue  # a name resolved to an id: its body fields are the ids the org's lists gave
-        form = simulated.ACCEPTED[path]
+@pytest.mark.parametrize("resource", FURTHER, ids=lambda r: r.kind)
+def test_the_simulator_accepts_exactly_the_fields_the_client_manages_of_the_same_type(
+    resource: Resource,
+) -> None:
+    accepted = _accepted(resource)
+    assert set(accepted) == {field for path in _fields_below(resource) for field in _sent(resource, path)}
+    only = set(FURTHER_SIMULATOR_ONLY.get(resource.kind, {}))
+    assert only <= set(SIMULATED[resource.kind].ACCEPTED), "a simulator-only field it no longer has"
+    for path, spec in _compared(resource).items():
+        form = accepted[path]
         assert (form if form in TYPE_WORDS else "string") == spec.type, path
-        assert spec.clearable == (path in simulated.NULLABLE), path
-        if spec.type == "string":
-            differences |= {
-                (spec.path, probe)
-                for probe in PROBES
-                if client_accepts(spec, probe) != simulator_accepts(form, probe)
-            }
-    assert differences == {key for key in SETTING_DIFFERENCES if key[0].startswith(f"{resource.kind}.")}
+
+
+@pytest.mark.parametrize("resource", FURTHER, ids=lambda r: r.kind)
+def test_the_further_formats_agree_on_every_probe_and_enum_value(resource: Resource) -> None:
+    strings = {path: spec for path, spec in _compared(resource).items() if spec.type == "string"}
+    accepted = _accepted(resource)
+    differences = {
+        (spec.path, probe)
+        for path, spec in strings.items()
+        for probe in (*PROBES, *spec.enum)
+        if client_accepts(spec, probe) != simulator_accepts(accepted[path], probe)
+    }
+    assert differences == {key for key in FURTHER_DIFFERENCES if key[0].startswith(f"{resource.kind}.")}
+
+
+@pytest.mark.parametrize("resource", FURTHER, ids=lambda r: r.kind)
+def test_null_clears_the_same_further_fields(resource: Resource) -> None:
+    clearable = {
+        field
+        for path, spec in _fields_below(resource).items()
+        if spec.clearable
+        for field in _sent(resource, path)
+    }
+    only = FURTHER_SIMULATOR_ONLY.get(resource.kind, {})
+    assert clearable == set(SIMULATED[resource.kind].NULLABLE) - set(only)
+
+
+def test_the_call_types_the_schema_refuses_are_those_the_simulator_refuses() -> None:
+    (table,) = client_permissions.FIELDS
+    assert {key for key, _ in table.refused} == set(sim_permissions.REFUSED_CALL_TYPES)
+    assert set(client_permissions.CALL_TYPES) == set(sim_permissions.CALL_TYPES)
 
 
 # --- the bodies the client builds -------------------------------------------------------------------------

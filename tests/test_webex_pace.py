@@ -5,29 +5,17 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from inprocess import FakeClock
 
 from reconciler.webex.pace import MIN_WINDOW, PROBE, Pace, PaceClosed
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-def make(max_wait: float = 1800.0) -> tuple[Pace, Clock]:
-    clock = Clock()
+def make(max_wait: float = 1800.0) -> tuple[Pace, FakeClock]:
+    clock = FakeClock()
     return Pace(max_wait, clock=clock, sleep=clock.sleep), clock
 
 
-def serve(pace: Pace, clock: Clock, successes: int, seconds: float) -> None:
+def serve(pace: Pace, clock: FakeClock, successes: int, seconds: float) -> None:
     """`successes` requests answered without a throttle, spread over `seconds`."""
     for _ in range(successes):
         pace.sent()
@@ -117,7 +105,7 @@ def test_the_budget_bounds_the_sum_of_all_pauses_and_then_closes_the_pace() -> N
     assert pace.closed is not None
     with pytest.raises(PaceClosed):
         asyncio.run(pace.wait_turn())
-    assert clock.sleeps == []  # nothing is slept once the pace is closed
+    assert clock.waits == []  # nothing is slept once the pace is closed
 
 
 def test_a_shorter_pause_inside_a_longer_one_costs_the_budget_nothing() -> None:
@@ -128,17 +116,17 @@ def test_a_shorter_pause_inside_a_longer_one_costs_the_budget_nothing() -> None:
 
 
 def test_a_waiter_serves_a_pause_that_began_while_it_waited() -> None:
-    clock = Clock()
+    clock = FakeClock()
 
     async def sleep(seconds: float) -> None:
         await clock.sleep(seconds)
-        if len(clock.sleeps) == 1:  # a second throttle arrives at the end of the first pause
+        if len(clock.waits) == 1:  # a second throttle arrives at the end of the first pause
             pace.throttled(pace.sent(), 4.0)
 
     pace = Pace(1800.0, clock=clock, sleep=sleep)
     pace.throttled(pace.sent(), 3.0)
     assert asyncio.run(pace.wait_turn()) == (7.0, 0.0)
-    assert clock.sleeps == [3.0, 4.0]
+    assert clock.waits == [3.0, 4.0]
 
 
 def test_a_negative_budget_is_refused() -> None:
@@ -147,7 +135,7 @@ def test_a_negative_budget_is_refused() -> None:
 
 
 def test_the_pause_callback_hears_of_each_new_throttle_once_not_of_its_echoes() -> None:
-    clock = Clock()
+    clock = FakeClock()
     heard: list[tuple[float, float, float]] = []
     pace = Pace(60.0, clock=clock, sleep=clock.sleep, on_pause=lambda *told: heard.append(told))
     first, second = pace.sent(), pace.sent()

@@ -44,12 +44,6 @@ def formatted_fields() -> frozenset[str]:
     return frozenset(spec.path for spec in _specs() if spec.pattern is not None or spec.enum)
 
 
-@functools.cache
-def refused_keys() -> dict[str, dict[str, str]]:
-    """Keys an object field refuses, with the reason, by the object's dotted path."""
-    return {spec.path: dict(spec.refused) for spec in _specs() if spec.refused}
-
-
 def _specs() -> list[FieldSpec]:
     from reconciler.resources import all_fields
     from reconciler.resources.fields import walk

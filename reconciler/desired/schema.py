@@ -18,14 +18,7 @@ from typing import TYPE_CHECKING, Any, cast
 import fastjsonschema
 
 from reconciler.desired.display import printable
-from reconciler.desired.fields import (
-    describe,
-    digit_fields,
-    e164_fields,
-    field_label,
-    patterned_fields,
-    refused_keys,
-)
+from reconciler.desired.fields import describe, digit_fields, e164_fields, field_label, patterned_fields
 from reconciler.desired.loader import Document, JsonPath, position_at, quoted, source_text
 from reconciler.desired.model import InputError
 from reconciler.shipped import data_file
@@ -142,6 +135,8 @@ def _describe(document: Document, path: JsonPath, error: ValidationError) -> lis
         return _unknown_fields(document, path, error)
     if keyword == "required":
         return _missing_fields(document, path, error)
+    if keyword == "not" and expected == {} and path:
+        return [_refused_field(document, path, error)]
     if keyword == "type":
         message = _wrong_type(document, path, error)
     elif keyword == "const":
@@ -151,7 +146,7 @@ def _describe(document: Document, path: JsonPath, error: ValidationError) -> lis
     elif keyword == "minLength" and expected == 1:
         message = f"{label} must not be empty"
     elif keyword == "minProperties" and expected == 1 and isinstance(error.schema, dict):
-        fields = " or ".join(error.schema.get("properties", {}))
+        fields = " or ".join(_settable(error.schema))
         message = f"{label} must not be empty: give {fields} (or leave {label} out)"
     else:
         message = f"{label or 'the file'}: {printable(error.message, 200)}"
@@ -168,17 +163,14 @@ def _container(path: JsonPath) -> str:
 def _unknown_fields(document: Document, path: JsonPath, error: ValidationError) -> list[InputError]:
     object_schema: Any = error.schema
     instance: Any = error.instance
-    allowed = [str(name) for name in object_schema.get("properties", {})]
+    allowed = _settable(object_schema)
     errors = []
     for key in instance:
-        if key in allowed:
+        if key in object_schema.get("properties", {}):  # allowed, or refused with a reason of its own
             continue
         position = position_at(document, (*path, key), key=True)
-        reason = refused_keys().get(field_label(path), {}).get(key) if isinstance(key, str) else None
         if key == "name" and path == ("defaults",):
             message = "'name' cannot be set in defaults; each location names itself"
-        elif reason is not None:
-            message = f"'{key}' cannot be managed{_container(path)}: {reason}"
         elif isinstance(key, tuple | Mapping):
             # `? [a, b]` or `? {a: b}`: YAML allows any value as a key; this file's keys are field names.
             kind = "a list" if isinstance(key, tuple) else "a mapping"
@@ -199,6 +191,22 @@ def _unknown_field(document: Document, path: JsonPath, key: Any, position: Any, 
     if close:
         hint = f"; did you mean '{close[0]}'?"
     return f"unknown field '{printable(written)}'{_container(path)}{hint} (allowed: {', '.join(allowed)})"
+
+
+def _settable(object_schema: Any) -> list[str]:
+    """The keys an object's schema takes: its properties but those it refuses (`"not": {}`)."""
+    properties = object_schema.get("properties", {}) if isinstance(object_schema, dict) else {}
+    refused = {name for name, sub in properties.items() if isinstance(sub, dict) and sub.get("not") == {}}
+    return [str(name) for name in properties if name not in refused]
+
+
+def _refused_field(document: Document, path: JsonPath, error: ValidationError) -> InputError:
+    """A key its object refuses (`FieldSpec.refused`): the schema's description says why."""
+    schema: Any = error.schema
+    why = str(schema.get("description", "")) if isinstance(schema, dict) else ""
+    key = printable(str(path[-1]))
+    message = f"'{key}' cannot be set{_container(path[:-1])}" + (f": {why}" if why else "")
+    return InputError(position_at(document, path, key=True), message)
 
 
 def _missing_fields(document: Document, path: JsonPath, error: ValidationError) -> list[InputError]:

@@ -34,7 +34,7 @@ class LiveLocation:
     options: tuple[ConnectionOption, ...] = ()  # the location's connection options (read for a CCP only)
     city: str | None = None  # from GET /locations
     country: str | None = None
-    # Every other endpoint, as its resource's `read_for_export` read it, by kind.
+    # What every other resource read for export, by its kind (`Resource.read_export`).
     settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 

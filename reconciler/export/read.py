@@ -1,4 +1,5 @@
-"""Read what an export needs from the org: one call per list, then each location's details and PSTN.
+"""Read what an export needs from the org: one call per list, then each location's details and PSTN, and
+what each further resource reads for it.
 
 The client bounds concurrency, so every location is read at once with `asyncio.gather`.
 """
@@ -6,14 +7,14 @@ The client bounds concurrency, so every location is read at once with `asyncio.g
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from reconciler.desired.model import InputError, InvalidInput, Position
 from reconciler.export.document import LiveLocation, OrgSnapshot
 from reconciler.names import unknown_location_message
 from reconciler.resources import RESOURCES
-from reconciler.resources.base import Reads
+from reconciler.resources.base import Reads, merged
 from reconciler.resources.pstn import with_route
 from reconciler.webex.api import CallingApi, ConnectionOption, Location, Named
 
@@ -58,10 +59,11 @@ def select_locations(
 async def read_location(api: CallingApi, location: Named, place: Location | None) -> LiveLocation:
     # From the calling-locations list: a 404 for its PSTN connection means none is set up yet.
     reads = Reads(api, location.id)
-    details, answer, settings = await asyncio.gather(
-        reads.details(),
-        api.get_pstn_connection(location.id, calling_enabled=True),
-        _settings(reads),
+    (details, answer), parts = await asyncio.gather(
+        asyncio.gather(
+            api.get_location_details(location.id), api.get_pstn_connection(location.id, calling_enabled=True)
+        ),
+        asyncio.gather(*(resource.read_export(reads) for resource in RESOURCES)),
     )
     pstn = await with_route(answer, lambda: _known(details))
     options: tuple[ConnectionOption, ...] = ()
@@ -75,18 +77,8 @@ async def read_location(api: CallingApi, location: Named, place: Location | None
         options=options,
         city=place.city if place else None,
         country=place.country if place else None,
-        settings=settings,
+        settings=merged(parts).get("settings", {}),
     )
-
-
-async def _settings(reads: Reads) -> dict[str, Mapping[str, Any]]:
-    """Each endpoint that export reads through its resource, by kind."""
-    answers = await asyncio.gather(*(resource.read_for_export(reads) for resource in RESOURCES))
-    return {
-        resource.kind: answer
-        for resource, answer in zip(RESOURCES, answers, strict=True)
-        if answer is not None
-    }
 
 
 async def _known(details: dict[str, Any]) -> dict[str, Any]:

@@ -189,10 +189,12 @@ def _disruptive_section(steps: Sequence[Step], budget: int) -> str:
         return ""
     header = (
         "\n\n### ⚠️ Disruptive changes\n\n"
-        "Routing-prefix changes start an organization-wide job; PSTN connection changes re-route "
-        "the location's calls. Review these first.\n"
+        "Each of these interrupts calls or starts organization-wide work, as it says. Review these first.\n"
     )
-    items = (f"\n- **{_escape_text(location)}**: {_change_text(change)}" for location, change in changes)
+    items = (
+        f"\n- **{_escape_text(location)}**: {_change_text(change)} ({_escape_text(change.disruption or '')})"
+        for location, change in changes
+    )
     shown = _fit_blocks(items, len(changes), budget - len(header), _disruptive_note)
     return header + shown
 

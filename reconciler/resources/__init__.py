@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import functools
 
-from reconciler.resources import details, internal_dialing, pstn, voice_portal
+from reconciler.resources import (
+    details,
+    intercept,
+    internal_dialing,
+    outgoing_permission,
+    pstn,
+    voice_portal,
+    voicemail,
+)
 from reconciler.resources.base import Resource
 from reconciler.resources.fields import FieldSpec, walk
 
@@ -18,7 +26,10 @@ RESOURCES: tuple[Resource, ...] = (
     pstn.RESOURCE,
     details.RESOURCE,
     internal_dialing.RESOURCE,
+    outgoing_permission.RESOURCE,
+    voicemail.RESOURCE,
     voice_portal.RESOURCE,
+    intercept.RESOURCE,
 )
 KINDS: tuple[str, ...] = tuple(resource.kind for resource in RESOURCES)
 _BY_KIND = {resource.kind: resource for resource in RESOURCES}

@@ -122,10 +122,10 @@ class Resource(ABC):
     async def read(self, reads: Reads, wanted: Any, route_names: Mapping[str, str]) -> dict[str, Any]:
         """Read the live endpoint for a location that manages it: LocationState's fields it fills."""
 
-    async def read_for_export(self, reads: Reads) -> Mapping[str, Any] | None:
-        """The live endpoint as `export` needs it, kept in `LiveLocation.settings` by kind; None when
-        export reads nothing of it beyond the details and the PSTN connection, which it reads anyway."""
-        return None
+    async def read_export(self, reads: Reads) -> dict[str, Any]:
+        """For `export`: what it reads of this endpoint beyond the details and PSTN answers LiveLocation
+        holds, as `read` returns it (`{"settings": {kind: live}}`); {} when it needs nothing more."""
+        return {}
 
     def org_problems(self, location: DesiredLocation, current: CurrentState) -> list[InputError]:
         """What the org cannot satisfy of what `location` asks here (names it does not know, ...)."""

@@ -32,12 +32,15 @@ class FieldSpec:
     non_empty: bool = False  # an empty string is refused (a name the org must resolve)
     enum: tuple[str, ...] = ()
     disruptive: str | None = None  # why changing it interrupts calls or starts org-wide work
+    # Only a change to one of these values is disruptive (empty: any change is); turning a switch on
+    # may stop calls where turning it off does not.
+    disruptive_values: tuple[str | bool, ...] = ()
     resolves: str | None = None  # the org lookup that turns this name into an ID ("trunks", ...)
     children: tuple[FieldSpec, ...] = ()
     required: tuple[str, ...] = ()  # sub-fields an object must have
     min_properties: int | None = None
-    # Keys of an object that the API has but a desired state cannot manage, each with the reason, which
-    # the schema's "unknown field" message gives (a write-only secret, a read-only value).
+    # Keys an object refuses, each with why (a name the API reports but will not take, a write-only
+    # secret): the schema refuses them with that reason, where an unknown key would only be "unknown".
     refused: tuple[tuple[str, str], ...] = ()
 
     @property
@@ -64,6 +67,8 @@ class FieldSpec:
             if self.min_properties is not None:
                 node["minProperties"] = self.min_properties
             node["properties"] = {child.name: child.schema() for child in self.children}
+            for key, why in self.refused:
+                node["properties"][key] = {"description": why, "not": {}}
             return node
         node["type"] = [self.type, "null"] if self.clearable else self.type
         if self.non_empty:

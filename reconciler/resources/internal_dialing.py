@@ -18,7 +18,7 @@ from reconciler.diff import FieldChange
 from reconciler.names import unknown
 from reconciler.resources.base import comment_text, text
 from reconciler.resources.fields import FieldSpec
-from reconciler.resources.location_setting import LocationSetting, export_map, put_value
+from reconciler.resources.plain import PlainSetting, export_map, exported
 
 if TYPE_CHECKING:
     from reconciler.export.document import LiveLocation
@@ -120,7 +120,9 @@ def _routes(current: CurrentState, key: str) -> tuple[Named, ...]:
     return current.trunks if key == "trunk" else current.route_groups
 
 
-class InternalDialingResource(LocationSetting):
+class InternalDialingResource(PlainSetting):
+    # The GET, the PUT and the build are a plain setting's; the route is by name, so the diff, the body,
+    # the basis and the export are its own.
     kind = KIND
     title = "unknown-extension routing"
     fields = FIELDS
@@ -203,8 +205,8 @@ class InternalDialingResource(LocationSetting):
         setting = live.settings.get(KIND)
         if setting is None:
             return {}, None
-        entry = export_map()
-        put_value(entry, FIELDS[0].children[0], setting.get(ENABLE), notes)
+        entry = exported(self.spec, {ENABLE: setting[ENABLE]} if ENABLE in setting else {}, notes)
+        entry = entry if entry is not None else export_map()
         route = _export_route(setting, route_names, notes)
         if route is not _UNREADABLE:
             entry[ROUTE] = route

@@ -18,7 +18,7 @@ from reconciler.desired.model import DesiredLocation, InputError
 from reconciler.diff import FieldChange
 from reconciler.resources.details import ANNOUNCEMENT_LANGUAGE
 from reconciler.resources.fields import E164, FieldSpec
-from reconciler.resources.location_setting import LocationSetting, export_map, format_rules, put_value
+from reconciler.resources.plain import PlainSetting, format_rules
 
 if TYPE_CHECKING:
     from reconciler.export.document import LiveLocation
@@ -124,7 +124,6 @@ FIELDS: tuple[FieldSpec, ...] = (
     ),
 )
 _SPECS = {spec.name: spec for spec in FIELDS[0].children}
-_CALLER_ID_SPECS = {spec.name: spec for spec in _SPECS[CALLER_ID].children}
 
 
 def custom_name_given(fields: FieldSet) -> list[InputError]:
@@ -150,20 +149,20 @@ def view(live: Mapping[str, Any]) -> dict[str, Any]:
     return shown
 
 
-class VoicePortalResource(LocationSetting):
+class VoicePortalResource(PlainSetting):
     kind = KIND
     title = "voice portal"
     fields = FIELDS
     endpoint = "voicePortal"
+    # The caller ID name goes whole: CUSTOM_NAME needs its name with it.
+    sent_whole = (CALLER_ID,)
     # What the file manages, and nothing else: never `passcode`, whatever an answer holds.
     kept = tuple(_SPECS)
 
     field_rules = (*format_rules(FIELDS), custom_name_given)
 
-    def diff(
-        self, wanted: Mapping[str, Any], live: Mapping[str, Any], current: CurrentState
-    ) -> tuple[FieldChange, ...]:
-        return self.changes(view(live), wanted)
+    def view(self, live: Mapping[str, Any]) -> Mapping[str, Any]:
+        return view(live)
 
     def body(
         self,
@@ -173,59 +172,32 @@ class VoicePortalResource(LocationSetting):
         current: CurrentState,
         changes: tuple[FieldChange, ...],
     ) -> dict[str, Any] | InputError:
-        # Partial: only the changed fields; the caller ID name whole, as CUSTOM_NAME needs its name.
-        body: dict[str, Any] = {}
-        for field in dict.fromkeys(change.field.split(".")[1] for change in changes):
-            body[field] = wanted[field]
-        if CALLER_ID in body:
-            live = view(self.live(state) or {}).get(CALLER_ID)
-            whole = {k: live.get(k) for k in CALLER_ID_FIELDS} if isinstance(live, Mapping) else {}
-            caller_id = {**{k: v for k, v in whole.items() if v is not None}, **wanted[CALLER_ID]}
-            if caller_id.get("selection") == "CUSTOM_NAME" and caller_id.get("customName") is None:
-                return InputError(
-                    location.position_of(f"{KIND}.{CALLER_ID}"),
-                    f"{KIND}.{CALLER_ID}: location '{location.name}' shows CUSTOM_NAME, which needs a "
-                    "customName; write one (or selection: DISPLAY_NAME)",
-                )
-            body[CALLER_ID] = caller_id
+        body = super().body(location, wanted, state, current, changes)
+        caller_id = body.get(CALLER_ID) if isinstance(body, dict) else None
+        if isinstance(caller_id, Mapping) and _nameless(caller_id):
+            return InputError(
+                location.position_of(f"{KIND}.{CALLER_ID}"),
+                f"{KIND}.{CALLER_ID}: location '{location.name}' shows CUSTOM_NAME, which needs a "
+                "customName; write one (or selection: DISPLAY_NAME)",
+            )
         return body
-
-    def basis(self, wanted: Mapping[str, Any], live: Mapping[str, Any]) -> dict[str, Any]:
-        shown = view(live)
-        return {key: shown.get(key) for key in wanted}
 
     def export(
         self, live: LiveLocation, route_names: Mapping[str, str], notes: list[str]
     ) -> tuple[dict[str, Any], str | None]:
-        setting = live.settings.get(KIND)
-        if setting is None:
-            return {}, None
-        shown = view(setting)
-        entry = export_map()
-        for name, spec in _SPECS.items():
-            if name == CALLER_ID:
-                caller_id = _caller_id(shown.get(CALLER_ID), notes)
-                if caller_id:
-                    entry[CALLER_ID] = caller_id
-            else:
-                put_value(entry, spec, shown.get(name), notes)
-        return ({KIND: entry} if entry else {}), None
+        exported, comment = super().export(live, route_names, notes)
+        entry = exported.get(KIND)
+        if entry is not None and _nameless(entry.get(CALLER_ID) or {}):
+            notes.append(
+                f"{KIND}.{CALLER_ID} is left out (unmanaged): CUSTOM_NAME without a name the file can hold."
+            )
+            del entry[CALLER_ID]
+        return ({KIND: entry} if entry else {}), comment
 
 
-def _caller_id(value: Any, notes: list[str]) -> Any:
-    """The direct line's caller ID name as the file writes it; none when the file could not hold it."""
-    if not isinstance(value, Mapping):
-        return None
-    entry = export_map()
-    for name, spec in _CALLER_ID_SPECS.items():
-        if value.get(name) is not None:  # only the sub-fields present
-            put_value(entry, spec, value[name], notes)
-    if entry.get("selection") == "CUSTOM_NAME" and entry.get("customName") is None:
-        notes.append(
-            f"{KIND}.{CALLER_ID} is left out (unmanaged): CUSTOM_NAME without a name the file can hold."
-        )
-        return None
-    return entry
+def _nameless(caller_id: Mapping[str, Any]) -> bool:
+    """A caller ID name of CUSTOM_NAME without its name, which the API refuses."""
+    return caller_id.get("selection") == "CUSTOM_NAME" and caller_id.get("customName") is None
 
 
 RESOURCE = VoicePortalResource()

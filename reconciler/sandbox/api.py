@@ -5,15 +5,16 @@ steps every endpoint takes (find the location, read a JSON body, page a list, sa
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from reconciler.sandbox.errors import BAD_BODY, NOT_FOUND, STATE_FILE, WebexError
+from reconciler.sandbox.errors import BAD_BODY, NOT_FOUND, STATE_FILE, Violation, WebexError
 from reconciler.sandbox.org import Location, PstnConnection, SandboxOrg, StateFileError
 from reconciler.sandbox.paging import paginate
 from reconciler.sandbox.settings import SandboxSettings
@@ -103,3 +104,44 @@ async def json_object(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise WebexError.one(400, "The request body must be a JSON object", BAD_BODY)
     return body
+
+
+def setting_routes(
+    api: Api,
+    endpoint: str,
+    defaults: Mapping[str, Any],
+    check: Callable[[dict[str, Any]], list[Violation]],
+) -> Routes:
+    """GET and PUT of a location setting kept in `Location.settings[endpoint]` (absent: `defaults`, as
+    the API shows it). The PUT is partial: a valid body writes only the fields it sends, nested objects
+    field by field, and is answered 204; an invalid one is a 400 with every violation `check` finds."""
+
+    async def get(request: Request) -> Response:
+        location = api.location(request)
+        return JSONResponse(location.settings.get(endpoint) or copy.deepcopy(dict(defaults)))
+
+    async def put(request: Request) -> Response:
+        location = api.location(request)
+        body = await json_object(request)
+        violations = check(body)
+        if violations:
+            raise WebexError(400, violations)
+        location.settings[endpoint] = updated(location.settings.get(endpoint) or defaults, body)
+        api.saved()
+        return Response(status_code=204)
+
+    return {f"/v1/telephony/config/locations/{{locationId}}/{endpoint}": {"GET": get, "PUT": put}}
+
+
+def updated(state: Mapping[str, Any], body: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of `state` with the fields `body` sends, nested objects field by field; null removes one
+    (the API leaves unset fields out of its answers)."""
+    result = copy.deepcopy(dict(state))
+    for key, value in body.items():
+        if isinstance(value, Mapping) and isinstance(result.get(key), Mapping):
+            result[key] = updated(result[key], value)
+        elif value is None:
+            result.pop(key, None)
+        else:
+            result[key] = copy.deepcopy(value)
+    return result

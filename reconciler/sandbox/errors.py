@@ -20,6 +20,9 @@ errorCode status meaning
 6100      (job)  ``key`` and ``code`` of a routing-prefix job's error item (``failing_jobs``,
                  ``jobs_with_errors``)
 25000     400    the body is not JSON, or not a JSON object
+25024     400    an outgoing-permission call type the API reports but refuses in a PUT (URL_DIALING, UNKNOWN,
+                 CASUAL, LOCAL, TOLL): live orgs answered 25024 or 25321 for the first three; which for
+                 which is not on record
 25008     400    an invalid field value: unknown field, wrong JSON type, bad format, missing required
                  field, a reference to a trunk/route group/option that does not exist or is not available,
                  a setting the location's country does not allow, a PSTN type the API cannot set
@@ -54,6 +57,7 @@ BAD_QUERY = 4400
 DUPLICATE_ROUTING_PREFIX = 5600
 BAD_BODY = 25000
 INVALID_VALUE = 25008
+REFUSED_CALL_TYPE = 25024
 PREFIX_JOB_ERROR = 6100
 STATE_FILE = 503
 

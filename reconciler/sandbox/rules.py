@@ -32,6 +32,49 @@ def optional_e164(field: str, value: Any) -> Violation | None:
     return None
 
 
+def check_fields(
+    body: Mapping[str, Any],
+    accepted: Mapping[str, str],
+    nullable: frozenset[str] = frozenset(),
+    required: tuple[str, ...] = (),
+    prefix: str = "",
+) -> list[Violation]:
+    """Every violation of a body whose every field is described by `accepted` (dotted paths, each with its
+    format as `reconciler.sandbox.endpoints` says: a pattern's source, "" for any string, "boolean" or
+    "object"), nested objects field by field; `required` are top-level fields the body must send."""
+    violations = [invalid(name, "is required") for name in required if name not in body]
+    for key, value in body.items():
+        path = f"{prefix}{key}"
+        form = accepted.get(path)
+        if form is None:
+            allowed = [
+                p[len(prefix) :] for p in accepted if p.startswith(prefix) and "." not in p[len(prefix) :]
+            ]
+            violations.append(Violation(f"Unknown field {path!r} (allowed: {', '.join(allowed)})"))
+        elif value is None:
+            if path not in nullable:
+                violations.append(invalid(path, "cannot be null"))
+        elif form == "object":
+            if isinstance(value, dict):
+                violations.extend(check_fields(value, accepted, nullable, prefix=f"{path}."))
+            else:
+                violations.append(invalid(path, "must be an object"))
+        elif form == "boolean":
+            if not isinstance(value, bool):
+                violations.append(invalid(path, "must be true or false"))
+        elif not isinstance(value, str) or not re.fullmatch(form or ".*", value, re.DOTALL):
+            violations.append(invalid(path, f"{value!r} is not {_format_words(form)}"))
+    return violations
+
+
+def _format_words(form: str) -> str:
+    if not form:
+        return "a string"
+    if re.fullmatch(r"[A-Z_0-9]+(\|[A-Z_0-9]+)*", form):
+        return "one of " + ", ".join(form.split("|"))
+    return f"a string matching {form}"
+
+
 def unknown_keys(field: str, value: Mapping[str, Any], allowed: tuple[str, ...]) -> Violation | None:
     """The first key of an object that is not one of `allowed`."""
     unknown = sorted(set(value) - set(allowed))

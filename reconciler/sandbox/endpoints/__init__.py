@@ -21,7 +21,15 @@ from __future__ import annotations
 from typing import Protocol
 
 from reconciler.sandbox.api import Api, Routes
-from reconciler.sandbox.endpoints import details, internal_dialing, pstn, voice_portal
+from reconciler.sandbox.endpoints import (
+    details,
+    intercept,
+    internal_dialing,
+    outgoing_permission,
+    pstn,
+    voice_portal,
+    voicemail,
+)
 
 # The formats of ACCEPTED that are a JSON type rather than a pattern of a string.
 TYPE_WORDS = ("boolean", "object")
@@ -36,4 +44,12 @@ class Endpoint(Protocol):
     def routes(self, api: Api) -> Routes: ...
 
 
-MODULES: tuple[Endpoint, ...] = (pstn, details, internal_dialing, voice_portal)
+MODULES: tuple[Endpoint, ...] = (
+    pstn,
+    details,
+    internal_dialing,
+    outgoing_permission,
+    voicemail,
+    voice_portal,
+    intercept,
+)

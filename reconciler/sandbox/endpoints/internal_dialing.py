@@ -19,7 +19,7 @@ from reconciler.sandbox.errors import Violation, WebexError
 from reconciler.sandbox.org import Location, RouteGroup, SandboxOrg, Trunk
 from reconciler.sandbox.rules import ROUTE_TYPES, invalid, premise_route, unknown_keys
 
-NAME = "internalDialing"
+KEY = "internalDialing"  # the endpoint's name: its path's last segment, its key in Location.settings
 ENABLE = "enableUnknownExtensionRoutePolicy"
 IDENTITY = "unknownExtensionRouteIdentity"
 # See `reconciler.sandbox.endpoints`.
@@ -37,7 +37,7 @@ DEFAULT: dict[str, Any] = {ENABLE: False, IDENTITY: None}
 def check_update(body: Mapping[str, Any], org: SandboxOrg) -> list[Violation]:
     """Every violation of an internalDialing PUT body."""
     violations: list[Violation] = []
-    problem = unknown_keys(NAME, body, (ENABLE, IDENTITY))
+    problem = unknown_keys(KEY, body, (ENABLE, IDENTITY))
     if problem:
         violations.append(problem)
     if ENABLE in body and not isinstance(body[ENABLE], bool):
@@ -59,7 +59,7 @@ def _identity(identity: Any, org: SandboxOrg) -> list[Violation]:
 
 def state_of(location: Location) -> dict[str, Any]:
     """The location's routing, with the defaults for what was never set."""
-    return {**DEFAULT, **location.settings.get(NAME, {})}
+    return {**DEFAULT, **location.settings.get(KEY, {})}
 
 
 def _routes(org: SandboxOrg, route_type: str) -> Mapping[str, Trunk | RouteGroup]:
@@ -100,7 +100,7 @@ class _Handlers:
             else:
                 named = _routes(self.api.org, identity["type"])[identity["id"]]
                 state[IDENTITY] = {"type": identity["type"], "name": named.name}
-        location.settings[NAME] = state
+        location.settings[KEY] = state
         self.api.saved()
         return Response(status_code=204)
 

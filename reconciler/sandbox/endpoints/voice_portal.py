@@ -23,7 +23,7 @@ from reconciler.sandbox.org import Location, webex_id
 from reconciler.sandbox.rules import E164, invalid, unknown_keys
 from reconciler.sandbox.views import compact
 
-NAME = "voicePortal"
+KEY = "voicePortal"  # the endpoint's name: its path's last segment, its key in Location.settings
 CALLER_ID = "directLineCallerIdName"
 SELECTIONS = ("CUSTOM_NAME", "DISPLAY_NAME")
 DIGITS = re.compile(r"[0-9]+")
@@ -68,7 +68,7 @@ def default(location: Location) -> dict[str, Any]:
 
 
 def state_of(location: Location) -> dict[str, Any]:
-    return {**default(location), **location.settings.get(NAME, {})}
+    return {**default(location), **location.settings.get(KEY, {})}
 
 
 # --- the PUT rules ---------------------------------------------------------------------------------------
@@ -194,7 +194,7 @@ class _Handlers:
                 value = {**(state[CALLER_ID] or {}), **value}
                 value["customName"] = _cleared(value.get("customName"))
             state[key] = _cleared(value)
-        location.settings[NAME] = state
+        location.settings[KEY] = state
         self.api.saved()
         return Response(status_code=204)
 
