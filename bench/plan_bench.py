@@ -547,6 +547,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--validate-locations", type=positive_int, metavar="N", help="time `validate` of N locations instead"
     )
+    p.add_argument(
+        "--every-endpoint",
+        action="store_true",
+        help="plan the org's own export, which manages every endpoint (bench/every_endpoint.py)",
+    )
     return p
 
 
@@ -557,6 +562,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.rate_limit is not None and args.rate_limit <= 0:
         parser().error("--rate-limit must be positive")
     bench: Callable[[argparse.Namespace], int] = validate_bench if args.validate_locations else plan_bench
+    if args.every_endpoint:
+        from bench.every_endpoint import every_endpoint_bench  # it builds on this module
+
+        bench = every_endpoint_bench
     return bench(args)
 
 
