@@ -37,7 +37,7 @@ ACCEPTED: dict[str, str] = {
     "greeting": "|".join(GREETINGS),
     "audioFile": "object",
     "audioFile.id": "",
-    "audioFile.fileName": ".+",
+    "audioFile.fileName": r"[\s\S]+",  # any name but the empty one
     "audioFile.mediaFileType": "|".join(MEDIA_TYPES),
     "audioFile.level": "|".join(LEVELS),
     "playlistId": "",
@@ -55,9 +55,8 @@ def announcements(org: SandboxOrg) -> list[dict[str, Any]]:
 
 def playlists(org: SandboxOrg) -> list[dict[str, str]]:
     """The org's announcement playlists, each with its id."""
-    return [
-        {"id": webex_id("ANNOUNCEMENT", f"playlist:{p['name']}"), "name": p["name"]} for p in _playlists(org)
-    ]
+    names = [str(p["name"]) for p in org.settings.get(KEY, {}).get("playlists", [])]
+    return [{"id": webex_id("PLAYLIST", name), "name": name} for name in names]
 
 
 def _file_id(entry: Mapping[str, Any]) -> str:
