@@ -97,7 +97,7 @@ def test_a_name_the_org_does_not_have_is_an_error_at_its_place_listing_the_ones_
         "'AUDIO_FILE.wav (ORGANIZATION)'? announcement files: AUDIO_FILE.wav (ORGANIZATION)"
     )
     (playlist_error,) = RESOURCE.org_problems(paris, ORG)
-    assert "d.yaml:7:28: playlist 'testingPlaylist' not found" in str(playlist_error)
+    assert "d.yaml:7:29: playlist 'testingPlaylist' not found" in str(playlist_error)
     assert "playlists: testingAnnouncementPlaylist" in str(playlist_error)
 
 

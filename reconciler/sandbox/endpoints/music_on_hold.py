@@ -83,12 +83,8 @@ def _audio_problems(audio: Any, org: SandboxOrg) -> list[Violation]:
     if problems:
         return problems
     if _announcement_of(audio, org) is None:
-        wanted = "with id and no other field" if "id" not in audio else "that the org has"
-        return [
-            invalid(
-                "audioFile", f"names no uploaded announcement (by id, or by {', '.join(FILE_KEYS)}) {wanted}"
-            )
-        ]
+        why = f"names no announcement the org has uploaded (by id, else by {', '.join(FILE_KEYS)})"
+        return [invalid("audioFile", why)]
     return []
 
 
