@@ -131,6 +131,17 @@ def _updated(org: SandboxOrg, location: Location, body: Mapping[str, Any]) -> di
     return state
 
 
+def refusals(body: Mapping[str, Any], org: SandboxOrg, location: Location) -> list[Violation]:
+    """Every violation of a PUT body for this location: its own, then what it would leave unplayable."""
+    violations = check_update(body, org)
+    if violations:
+        return violations
+    state = _updated(org, location, body)
+    if state["greeting"] == "CUSTOM" and "audioFile" not in state and "playlist" not in state:
+        return [invalid("greeting", "CUSTOM needs an uploaded audioFile or a playlistId")]
+    return []
+
+
 class _Handlers:
     def __init__(self, api: Api) -> None:
         self.api = api
@@ -139,19 +150,11 @@ class _Handlers:
         return JSONResponse(view(self.api.org, self.api.location(request)))
 
     async def put(self, request: Request) -> Response:
-        location = self.api.location(request)
-        body = await json_object(request)
-        violations = check_update(body, self.api.org)
-        state = _updated(self.api.org, location, body) if not violations else {}
-        if (
-            not violations
-            and state["greeting"] == "CUSTOM"
-            and not ("audioFile" in state or "playlist" in state)
-        ):
-            violations.append(invalid("greeting", "CUSTOM needs an uploaded audioFile or a playlistId"))
+        location, body = self.api.location(request), await json_object(request)
+        violations = refusals(body, self.api.org, location)
         if violations:
             raise WebexError(400, violations)
-        location.settings[KEY] = state
+        location.settings[KEY] = _updated(self.api.org, location, body)
         self.api.saved()
         return Response(status_code=204)
 
