@@ -279,3 +279,20 @@ def test_a_file_that_does_not_manage_it_sends_no_get_to_it(server: ServerThread,
     )
     assert wxc("plan", str(desired), base_url=server.base_url).returncode in (0, 2)
     assert not [r for r in server.requests if r.path.endswith("/musicOnHold") or r.path in LISTS]
+
+
+def test_a_saved_plan_applies_then_is_stale_naming_the_greeting_it_was_planned_on(
+    server: ServerThread, tmp_path: Path
+) -> None:
+    desired = tmp_path / "moh.yaml"
+    desired.write_text(PARIS, encoding="utf-8")
+    saved = tmp_path / "plan.json"
+    plan = wxc("plan", str(desired), "--out", str(saved), "--format", "markdown", base_url=server.base_url)
+    assert plan.returncode == 0, plan.stdout + plan.stderr
+    assert "musicOnHold.playlist" in plan.stdout and "Paris Hold Music" in plan.stdout
+    applied = wxc("apply", "--plan", str(saved), str(desired), base_url=server.base_url)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert len(puts(server)) == 2
+    stale = wxc("apply", "--plan", str(saved), str(desired), base_url=server.base_url)
+    assert stale.returncode == 5, stale.stdout + stale.stderr
+    assert 'Paris music on hold: greeting was "SYSTEM" when planned, is "CUSTOM" now' in stale.stderr
