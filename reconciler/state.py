@@ -13,7 +13,7 @@ from typing import Any
 
 from reconciler.desired.model import DesiredLocation, DesiredState
 from reconciler.resources import RESOURCES
-from reconciler.resources.base import Reads, merged
+from reconciler.resources.base import SHARED_LOOKUPS, Reads, Resource, merged
 from reconciler.webex.api import CallingApi, ConnectionOption, Location, Named
 
 
@@ -40,6 +40,8 @@ class CurrentState:
     route_groups: tuple[Named, ...] = ()
     all_locations: tuple[Location, ...] | None = None  # fetched only when a rule needs countries
     route_names: Mapping[str, str] = field(default_factory=dict)  # trunk and route-group names by ID
+    # The org-wide lists resources read for themselves (Resource.read_lookup), by name; absent: not needed.
+    lookups: Mapping[str, Any] = field(default_factory=dict)
 
 
 ProgressCallback = Callable[[str], None]
@@ -50,10 +52,11 @@ async def fetch_current(
 ) -> CurrentState:
     """Everything `plan` needs to know about the org for `desired`, read with the fewest calls."""
     needed = frozenset().union(*(resource.lookups(desired) for resource in RESOURCES))
-    calling, routes, all_locations = await asyncio.gather(
+    calling, routes, all_locations, lookups = await asyncio.gather(
         api.list_calling_locations(),
         _list_routes(api, needed),
         _list_all_locations(api, needed),
+        _own_lookups(api, desired),
     )
     trunks, route_groups = routes
     ids = {loc.name: loc.id for loc in calling}
@@ -72,7 +75,18 @@ async def fetch_current(
         route_groups=route_groups,
         all_locations=all_locations,
         route_names=route_names,
+        lookups=lookups,
     )
+
+
+async def _own_lookups(api: CallingApi, desired: DesiredState) -> dict[str, Any]:
+    """The lists resources read for themselves, each once (by the first resource that needs it)."""
+    owners: dict[str, Resource] = {}
+    for resource in RESOURCES:
+        for name in sorted(resource.lookups(desired) - SHARED_LOOKUPS):
+            owners.setdefault(name, resource)
+    answers = await asyncio.gather(*(owner.read_lookup(api, name) for name, owner in owners.items()))
+    return dict(zip(owners, answers, strict=True))
 
 
 async def _list_routes(

@@ -148,6 +148,11 @@ FURTHER_SIMULATOR_ONLY: dict[str, dict[str, str]] = {
         "incoming.announcements.fileName": "read-only for a declarative tool: no upload exists for a "
         "location's intercept greeting, so the file names no file; the API takes the GET's value back",
     },
+    "musicOnHold": {
+        "audioFile.id": "the client names the file by fileName and level; the API's id is sent as the org's "
+        "announcement list gives it",
+        "audioFile.mediaFileType": "sent as the org's announcement list gives it, not written in the file",
+    },
     "internalDialing": {"unknownExtensionRouteIdentity.name": "GET names the route; a PUT's name is ignored"},
     "voicePortal": {
         "passcode": "write-only: never readable, so not managed (the schema refuses it, saying why)",
@@ -160,6 +165,7 @@ FURTHER_SIMULATOR_ONLY: dict[str, dict[str, str]] = {
 # Desired fields a further endpoint sends under another name (a name resolved to an id), as the body
 # fields they become, by endpoint: their formats are the ids the org's lists gave, so not compared.
 FURTHER_RENAMED: dict[str, dict[str, tuple[str, ...]]] = {
+    "musicOnHold": {"playlist": ("playlistId",)},
     "internalDialing": {
         "unknownExtensionRoute": ("unknownExtensionRouteIdentity",),
         "unknownExtensionRoute.trunk": (

@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from reconciler.state import CurrentState, LocationState
     from reconciler.webex.api import CallingApi
 
+# The org-wide lists the pipeline reads itself for whichever resource needs them (trunks and route
+# groups; every location with its country).
+SHARED_LOOKUPS = frozenset({"routes", "places"})
+
 Outcome = Literal["applied", "failed", "skipped", "dry-run"]
 
 
@@ -115,8 +119,14 @@ class Resource(ABC):
         return state.settings.get(self.kind)
 
     def lookups(self, desired: DesiredState) -> frozenset[str]:
-        """The org-wide lists (`routes`, `places`) this endpoint needs for `desired`: each is read once."""
+        """The org-wide lists this endpoint needs for `desired`: each is read once per run. The shared
+        ones (SHARED_LOOKUPS) are read by the pipeline; any other is this endpoint's own, read by its
+        `read_lookup` and handed back in `CurrentState.lookups` under its name."""
         return frozenset()
+
+    async def read_lookup(self, api: CallingApi, name: str) -> Any:
+        """Read one of this endpoint's own org-wide lists (a name its `lookups` returns)."""
+        raise NotImplementedError(f"{self.kind} reads no list named {name!r}")
 
     @abstractmethod
     async def read(self, reads: Reads, wanted: Any, route_names: Mapping[str, str]) -> dict[str, Any]:

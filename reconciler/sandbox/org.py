@@ -176,6 +176,8 @@ class SandboxOrg:
     route_groups: dict[str, RouteGroup] = field(default_factory=dict)
     options: dict[str, ConnectionOption] = field(default_factory=dict)  # PSTN connection options
     jobs: dict[str, Job] = field(default_factory=dict)  # routing-prefix jobs
+    # Org-wide data an endpoint module keeps for itself (JSON, by the module's key), as `Location.settings`.
+    settings: dict[str, Any] = field(default_factory=dict)
     id: str = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -277,6 +279,7 @@ class SandboxOrg:
                 }
                 for j in self.jobs.values()
             ],
+            **({"settings": json.loads(json.dumps(self.settings))} if self.settings else {}),
         }
 
     def _location_json(self, loc: Location) -> dict[str, Any]:
@@ -334,6 +337,7 @@ class SandboxOrg:
                 )
                 for j in data.get("jobs", [])
             ),
+            settings=dict(data.get("settings") or {}),
         )
 
     @classmethod
