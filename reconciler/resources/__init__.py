@@ -11,6 +11,7 @@ import functools
 
 from reconciler.resources import (
     details,
+    emergency_callback_number,
     intercept,
     internal_dialing,
     outgoing_permission,
@@ -26,6 +27,7 @@ RESOURCES: tuple[Resource, ...] = (
     pstn.RESOURCE,
     details.RESOURCE,
     internal_dialing.RESOURCE,
+    emergency_callback_number.RESOURCE,
     outgoing_permission.RESOURCE,
     voicemail.RESOURCE,
     voice_portal.RESOURCE,
