@@ -114,7 +114,8 @@ def decoded(an_id: Any) -> str | None:
     if not isinstance(an_id, str):
         return None
     try:
-        text = base64.b64decode(an_id + "=" * (-len(an_id) % 4), validate=True).decode()
+        bare = an_id.rstrip("=")
+        text = base64.b64decode(bare + "=" * (-len(bare) % 4), validate=True).decode()
         return str(uuid.UUID(text.rpartition("/")[2]))
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
@@ -239,8 +240,8 @@ class EmergencyCallbackNumberResource(PlainSetting):
         basis: dict[str, Any] = {SELECTED: live.get(SELECTED)}
         if wanted[SELECTED] == MEMBER_NUMBER:
             member, owner = live.get(MEMBER_INFO) or {}, live.get(OWNER) or {}
-            basis["memberUuid"] = decoded(member.get("memberId"))
-            basis["ownerUuid"] = decoded(owner.get("id"))
+            basis["member"] = decoded(member.get("memberId"))
+            basis["phoneNumberOwner"] = decoded(owner.get("id"))
         if ELIN in wanted:
             basis[ELIN] = live.get(ELIN)
         return basis
@@ -251,7 +252,11 @@ class EmergencyCallbackNumberResource(PlainSetting):
             return None
         # The UUIDs the basis records, so that a fresh read compares with it field by field.
         member, owner = live.get(MEMBER_INFO) or {}, live.get(OWNER) or {}
-        return {**live, "memberUuid": decoded(member.get("memberId")), "ownerUuid": decoded(owner.get("id"))}
+        return {
+            **live,
+            "member": decoded(member.get("memberId")),
+            "phoneNumberOwner": decoded(owner.get("id")),
+        }
 
     async def read_export(self, reads: Reads) -> dict[str, Any]:
         return {"settings": {KIND: _kept(await reads.api.client.get_json(self.path(reads.location_id)))}}

@@ -69,7 +69,8 @@ def listed_id(member: Mapping[str, Any]) -> str:
 def decoded(an_id: str) -> str | None:
     """The UUID an id stands for, whatever its form (padding, cluster); None when it is no Webex id."""
     try:
-        text = base64.b64decode(an_id + "=" * (-len(an_id) % 4), validate=True).decode()
+        bare = an_id.rstrip("=")
+        text = base64.b64decode(bare + "=" * (-len(bare) % 4), validate=True).decode()
         return str(uuid.UUID(text.rpartition("/")[2]))
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
