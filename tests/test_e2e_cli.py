@@ -41,8 +41,8 @@ def test_validate_plan_apply_plan(server: ServerThread) -> None:
     assert "15 applied, 0 failed, 0 skipped" in applied.stdout
     sent = [path for path, _ in puts(server)]
     assert len(sent) == 15  # PSTN 3, details 3, unknown-extension routing 2 (Denver, Paris), emergency
-    # callback number 1 (Denver), permissions 2 (Paris, London), voicemail 1 (Denver), voice portal 1 (Denver), intercept 2 (London,
-    # Chicago)
+    # callback number 1 (Denver), permissions 2 (Paris, London), voicemail 1 (Denver), voice portal 1
+    # (Denver), intercept 2 (London, Chicago)
     assert f"/v1/telephony/pstn/locations/{loc_id('Chicago')}/connection" in sent
     for name in ("Denver", "Paris"):
         pstn = sent.index(f"/v1/telephony/pstn/locations/{loc_id(name)}/connection")
