@@ -28,7 +28,7 @@ def test_validate_plan_apply_plan(server: ServerThread) -> None:
     assert '"100" → "212"' in plan.stdout
     # Chicago, a new site without a PSTN connection: its first one is planned, not an error.
     assert 'pstn.type        null → "LOCAL_GATEWAY"' in plan.stdout
-    assert "Plan: 4 of 5 locations to change, 15 steps" in plan.stdout
+    assert "Plan: 4 of 5 locations to change, 16 steps" in plan.stdout
     assert puts(server) == []
 
     dry = wxc("apply", str(EXAMPLE), "--dry-run", base_url=server.base_url)
@@ -38,10 +38,11 @@ def test_validate_plan_apply_plan(server: ServerThread) -> None:
 
     applied = wxc("apply", str(EXAMPLE), base_url=server.base_url)
     assert applied.returncode == 0, applied.stdout + applied.stderr
-    assert "15 applied, 0 failed, 0 skipped" in applied.stdout
+    assert "16 applied, 0 failed, 0 skipped" in applied.stdout
     sent = [path for path, _ in puts(server)]
-    assert len(sent) == 15  # PSTN 3, details 3, unknown-extension routing 2 (Denver, Paris),
-    # music on hold 1 (Paris), permissions 2 (Paris, London), voicemail 1 (Denver), voice portal 1
+    assert len(sent) == 16  # PSTN 3, details 3, unknown-extension routing 2 (Denver, Paris), emergency
+    # callback number 1 (Denver), music on hold 1 (Paris), permissions 2 (Paris, London), voicemail 1
+    # (Denver), voice portal 1
     # (Denver), intercept 2 (London, Chicago)
     assert f"/v1/telephony/pstn/locations/{loc_id('Chicago')}/connection" in sent
     for name in ("Denver", "Paris"):
@@ -50,7 +51,12 @@ def test_validate_plan_apply_plan(server: ServerThread) -> None:
         assert pstn < details
     # The further settings after the details, in the registry's order.
     denver = f"/v1/telephony/config/locations/{loc_id('Denver')}"
-    further = [f"{denver}/internalDialing", f"{denver}/voicemail", f"{denver}/voicePortal"]
+    further = [
+        f"{denver}/internalDialing",
+        f"{denver}/features/emergencyCallbackNumber",
+        f"{denver}/voicemail",
+        f"{denver}/voicePortal",
+    ]
     assert [path for path in sent if path.startswith(f"{denver}/")] == further
     assert sent.index(denver) < sent.index(further[0])
     assert sent.index(f"/v1/telephony/pstn/locations/{loc_id('Chicago')}/connection") < sent.index(
@@ -109,6 +115,7 @@ def test_plan_json_lists_steps_in_execution_order(server: ServerThread) -> None:
         ("Denver", "pstn"),
         ("Denver", "details"),
         ("Denver", "internalDialing"),
+        ("Denver", "emergencyCallbackNumber"),
         ("Denver", "voicemail"),
         ("Denver", "voicePortal"),
         ("Paris", "pstn"),

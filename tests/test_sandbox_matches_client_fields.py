@@ -165,6 +165,7 @@ FURTHER_SIMULATOR_ONLY: dict[str, dict[str, str]] = {
 # Desired fields a further endpoint sends under another name (a name resolved to an id), as the body
 # fields they become, by endpoint: their formats are the ids the org's lists gave, so not compared.
 FURTHER_RENAMED: dict[str, dict[str, tuple[str, ...]]] = {
+    "emergencyCallbackNumber": {"phoneNumber": ("locationMemberId",)},
     "musicOnHold": {"playlist": ("playlistId",)},
     "internalDialing": {
         "unknownExtensionRoute": ("unknownExtensionRouteIdentity",),

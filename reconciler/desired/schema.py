@@ -143,6 +143,8 @@ def _describe(document: Document, path: JsonPath, error: ValidationError) -> lis
         message = f"{label} must be {json.dumps(expected)}, not {describe(value)}"
     elif keyword == "enum":
         message = _not_in_enum(label, value, list(expected))
+    elif keyword in ("minimum", "maximum"):
+        message = f"{label} must be at {'least' if keyword == 'minimum' else 'most'} {expected}, not {value}"
     elif keyword == "minLength" and expected == 1:
         message = f"{label} must not be empty"
     elif keyword == "minProperties" and expected == 1 and isinstance(error.schema, dict):

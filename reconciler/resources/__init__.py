@@ -11,6 +11,7 @@ import functools
 
 from reconciler.resources import (
     details,
+    emergency_callback_number,
     intercept,
     internal_dialing,
     music_on_hold,
@@ -27,6 +28,7 @@ RESOURCES: tuple[Resource, ...] = (
     pstn.RESOURCE,
     details.RESOURCE,
     internal_dialing.RESOURCE,
+    emergency_callback_number.RESOURCE,
     music_on_hold.RESOURCE,
     outgoing_permission.RESOURCE,
     voicemail.RESOURCE,

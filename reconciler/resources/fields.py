@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-FieldType = Literal["string", "boolean", "object"]
+FieldType = Literal["string", "boolean", "integer", "object"]
 
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 
@@ -39,6 +39,8 @@ class FieldSpec:
     children: tuple[FieldSpec, ...] = ()
     required: tuple[str, ...] = ()  # sub-fields an object must have
     min_properties: int | None = None
+    minimum: int | None = None  # an integer's range, both ends included
+    maximum: int | None = None
     # Keys an object refuses, each with why (a name the API reports but will not take, a write-only
     # secret): the schema refuses them with that reason, where an unknown key would only be "unknown".
     refused: tuple[tuple[str, str], ...] = ()
@@ -71,6 +73,10 @@ class FieldSpec:
                 node["properties"][key] = {"description": why, "not": {}}
             return node
         node["type"] = [self.type, "null"] if self.clearable else self.type
+        if self.minimum is not None:
+            node["minimum"] = self.minimum
+        if self.maximum is not None:
+            node["maximum"] = self.maximum
         if self.non_empty:
             node["minLength"] = 1
         if self.pattern is not None:

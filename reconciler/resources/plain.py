@@ -154,6 +154,10 @@ def fits(spec: FieldSpec, value: Any) -> bool:
         return isinstance(value, bool)
     if spec.type == "object":
         return isinstance(value, Mapping)
+    if spec.type == "integer":
+        low, high = spec.minimum, spec.maximum
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        return whole and (low is None or value >= low) and (high is None or value <= high)
     if not isinstance(value, str) or UNSAFE.search(value) or (spec.non_empty and not value):
         return False
     if spec.enum:
@@ -198,9 +202,18 @@ def exported(spec: FieldSpec, value: Any, notes: list[str]) -> CommentedMap | No
 
 def _left_out(spec: FieldSpec, value: Any) -> str:
     shown = comment_text(json.dumps(value, ensure_ascii=False, default=str))
-    kinds = {"boolean": "true or false", "object": "a mapping", "string": spec.rule or "one line of text"}
+    kinds = {
+        "boolean": "true or false",
+        "integer": _range(spec),
+        "object": "a mapping",
+        "string": spec.rule or "one line of text",
+    }
     wanted = " or ".join(spec.enum) if spec.enum else kinds[spec.type]
     return f"{spec.path} is left out (unmanaged): the org has {shown}, and the file takes {wanted}."
+
+
+def _range(spec: FieldSpec) -> str:
+    return f"an integer from {spec.minimum} to {spec.maximum}"
 
 
 def format_rules(specs: tuple[FieldSpec, ...]) -> tuple[Callable[[FieldSet], list[InputError]], ...]:

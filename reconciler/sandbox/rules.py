@@ -40,8 +40,9 @@ def check_fields(
     prefix: str = "",
 ) -> list[Violation]:
     """Every violation of a body whose every field is described by `accepted` (dotted paths, each with its
-    format as `reconciler.sandbox.endpoints` says: a pattern's source, "" for any string, "boolean" or
-    "object"), nested objects field by field; `required` are top-level fields the body must send."""
+    format as `reconciler.sandbox.endpoints` says: a pattern's source, "" for any string, "boolean",
+    "integer" or "object"), nested objects field by field; `required` are top-level fields the body must
+    send."""
     violations = [invalid(name, "is required") for name in required if name not in body]
     for key, value in body.items():
         path = f"{prefix}{key}"
@@ -62,6 +63,9 @@ def check_fields(
         elif form == "boolean":
             if not isinstance(value, bool):
                 violations.append(invalid(path, "must be true or false"))
+        elif form == "integer":
+            if isinstance(value, bool) or not isinstance(value, int):
+                violations.append(invalid(path, "must be an integer"))
         elif not isinstance(value, str) or not re.fullmatch(form or ".*", value, re.DOTALL):
             violations.append(invalid(path, f"{value!r} is not {_format_words(form)}"))
     return violations

@@ -23,6 +23,7 @@ from typing import Protocol
 from reconciler.sandbox.api import Api, Routes
 from reconciler.sandbox.endpoints import (
     details,
+    emergency_callback_number,
     intercept,
     internal_dialing,
     music_on_hold,
@@ -33,7 +34,7 @@ from reconciler.sandbox.endpoints import (
 )
 
 # The formats of ACCEPTED that are a JSON type rather than a pattern of a string.
-TYPE_WORDS = ("boolean", "object")
+TYPE_WORDS = ("boolean", "integer", "object")
 
 
 class Endpoint(Protocol):
@@ -49,6 +50,7 @@ MODULES: tuple[Endpoint, ...] = (
     pstn,
     details,
     internal_dialing,
+    emergency_callback_number,
     music_on_hold,
     outgoing_permission,
     voicemail,
