@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 
 from reconciler.resources import (
+    announcement_language,
     details,
     intercept,
     internal_dialing,
@@ -25,6 +26,7 @@ from reconciler.resources.fields import FieldSpec, walk
 RESOURCES: tuple[Resource, ...] = (
     pstn.RESOURCE,
     details.RESOURCE,
+    announcement_language.RESOURCE,  # follows the details: the language they change
     internal_dialing.RESOURCE,
     outgoing_permission.RESOURCE,
     voicemail.RESOURCE,

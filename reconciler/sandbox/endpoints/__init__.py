@@ -22,6 +22,7 @@ from typing import Protocol
 
 from reconciler.sandbox.api import Api, Routes
 from reconciler.sandbox.endpoints import (
+    announcement_language,
     details,
     intercept,
     internal_dialing,
@@ -47,6 +48,7 @@ class Endpoint(Protocol):
 MODULES: tuple[Endpoint, ...] = (
     pstn,
     details,
+    announcement_language,
     internal_dialing,
     outgoing_permission,
     voicemail,
