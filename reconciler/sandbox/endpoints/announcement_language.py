@@ -18,9 +18,9 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from reconciler.sandbox.api import Api, Routes, json_object
+from reconciler.sandbox.api import Api, Routes, checked_body
 from reconciler.sandbox.endpoints.details import LANGUAGE
-from reconciler.sandbox.errors import Violation, WebexError
+from reconciler.sandbox.errors import Violation
 from reconciler.sandbox.rules import check_fields
 
 KEY = "modifyAnnouncementLanguage"
@@ -49,10 +49,7 @@ def runs(settings: dict[str, Any]) -> list[dict[str, Any]]:
 def routes(api: Api) -> Routes:
     async def invoke(request: Request) -> Response:
         location = api.location(request)
-        body = await json_object(request)
-        violations = check_invocation(body)
-        if violations:
-            raise WebexError(400, violations)
+        body = await checked_body(request, check_invocation)
         location.settings[KEY] = {"runs": [*runs(location.settings), copy.deepcopy(body)]}
         api.saved()
         return Response(status_code=204)
