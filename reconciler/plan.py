@@ -150,5 +150,5 @@ def _location_steps(
             continue
         basis = resource.basis(wanted, live)
         path = resource.path(state.id)
-        steps.append(Step(state.name, state.id, resource.kind, "PUT", path, body, changes, basis))
+        steps.append(Step(state.name, state.id, resource.kind, resource.method, path, body, changes, basis))
     return steps

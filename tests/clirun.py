@@ -47,5 +47,10 @@ def puts(server: ServerThread) -> list[tuple[str, object]]:
     return [(r.path, r.body) for r in server.requests if r.method == "PUT"]
 
 
+def writes(server: ServerThread) -> list[tuple[str, object]]:
+    """Every request that may change the org (a PUT, an action's POST), in the order sent."""
+    return [(r.path, r.body) for r in server.requests if r.method != "GET"]
+
+
 def gets(server: ServerThread) -> list[str]:
     return [r.path for r in server.requests if r.method == "GET"]

@@ -28,7 +28,7 @@ def test_validate_plan_apply_plan(server: ServerThread) -> None:
     assert '"100" → "212"' in plan.stdout
     # Chicago, a new site without a PSTN connection: its first one is planned, not an error.
     assert 'pstn.type        null → "LOCAL_GATEWAY"' in plan.stdout
-    assert "Plan: 4 of 5 locations to change, 16 steps" in plan.stdout
+    assert "Plan: 4 of 5 locations to change, 17 steps" in plan.stdout
     assert puts(server) == []
 
     dry = wxc("apply", str(EXAMPLE), "--dry-run", base_url=server.base_url)
@@ -38,7 +38,7 @@ def test_validate_plan_apply_plan(server: ServerThread) -> None:
 
     applied = wxc("apply", str(EXAMPLE), base_url=server.base_url)
     assert applied.returncode == 0, applied.stdout + applied.stderr
-    assert "16 applied, 0 failed, 0 skipped" in applied.stdout
+    assert "17 applied, 0 failed, 0 skipped" in applied.stdout  # 16 PUTs and the POST of one action
     sent = [path for path, _ in puts(server)]
     assert len(sent) == 16  # PSTN 3, details 3, unknown-extension routing 2 (Denver, Paris), emergency
     # callback number 1 (Denver), music on hold 1 (Paris), permissions 2 (Paris, London), voicemail 1
@@ -120,6 +120,7 @@ def test_plan_json_lists_steps_in_execution_order(server: ServerThread) -> None:
         ("Denver", "voicePortal"),
         ("Paris", "pstn"),
         ("Paris", "details"),
+        ("Paris", "modifyAnnouncementLanguage"),
         ("Paris", "internalDialing"),
         ("Paris", "musicOnHold"),
         ("Paris", "outgoingPermission"),

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from clirun import EXAMPLE, TOKEN, loc_id, puts, wxc
+from clirun import EXAMPLE, TOKEN, loc_id, writes, wxc
 
 from reconciler.planfile import fingerprint
 from reconciler.resources import KINDS
@@ -60,7 +60,7 @@ def apply_forged(server: ServerThread, path: Path, desired: Path = EXAMPLE) -> t
     server.requests.clear()
     result = wxc("apply", "--plan", str(path), str(desired), base_url=server.base_url)
     assert "Traceback" not in result.stderr
-    assert puts(server) == [], "a forged plan sent a PUT"
+    assert writes(server) == [], "a forged plan sent a request that changes the org"
     return result.returncode, result.stderr
 
 
@@ -185,7 +185,7 @@ def test_the_genuine_plan_of_the_same_run_still_applies(server: ServerThread, tm
         "apply", "--plan", str(write_forged(document, tmp_path)), str(EXAMPLE), base_url=server.base_url
     )
     assert result.returncode == 0, result.stderr
-    assert sorted(puts(server), key=repr) == sorted(
+    assert sorted(writes(server), key=repr) == sorted(
         (("/v1" + s["path"], s["body"]) for s in document["plan"]["steps"]), key=repr
     )
 
@@ -204,7 +204,7 @@ def test_what_is_sent_is_the_fresh_plan_never_the_bytes_of_the_file(
         "apply", "--plan", str(write_forged(document, tmp_path)), str(EXAMPLE), base_url=server.base_url
     )
     assert result.returncode == 0, result.stderr
-    (sent,) = [body for path, body in puts(server) if path == "/v1" + step["path"]]
+    (sent,) = [body for path, body in writes(server) if path == "/v1" + step["path"]]
     assert isinstance(sent, dict) and list(sent) == planned_order != list(step["body"])
 
 
@@ -218,7 +218,7 @@ def test_a_plan_from_an_older_version_applies_when_its_steps_are_the_same(
         "apply", "--plan", str(write_forged(document, tmp_path)), str(EXAMPLE), base_url=server.base_url
     )
     assert result.returncode == 0, result.stderr
-    assert len(puts(server)) == len(document["plan"]["steps"])
+    assert len(writes(server)) == len(document["plan"]["steps"])
 
 
 def test_a_plan_from_an_older_version_that_plans_differently_is_refused_saying_so(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from clirun import EXAMPLE, TOKEN, loc_id, puts, wxc
+from clirun import EXAMPLE, TOKEN, loc_id, writes, wxc
 
 from reconciler.sandbox import SandboxOrg, SandboxSettings, ServerThread
 
@@ -35,30 +35,30 @@ def test_a_fresh_saved_plan_applies_exactly_its_steps(server: ServerThread, tmp_
 
     applied = wxc("apply", "--plan", str(plan_file), str(EXAMPLE), base_url=server.base_url)
     assert applied.returncode == 0, applied.stdout + applied.stderr
-    sent = puts(server)
+    sent = writes(server)
     expected = [("/v1" + step["path"], step["body"]) for step in saved["plan"]["steps"]]
     assert sorted(sent, key=repr) == sorted(expected, key=repr)
-    # it planned afresh first: before its first PUT it read exactly what `plan` read
-    first_put = next(i for i, r in enumerate(server.requests) if r.method == "PUT")
+    # it planned afresh first: before its first write it read exactly what `plan` read
+    first_put = next(i for i, r in enumerate(server.requests) if r.method != "GET")
     assert sorted(r.path for r in server.requests[:first_put]) == plan_reads
 
     # applied once, the plan is stale: what it was computed from has changed
     again = wxc("apply", "--plan", str(plan_file), str(EXAMPLE), base_url=server.base_url)
     assert again.returncode == 5
     assert "when planned, is" in again.stderr
-    assert len(puts(server)) == len(sent)
+    assert len(writes(server)) == len(sent)
 
 
 def test_a_stale_plan_is_refused_naming_what_changed(server: ServerThread, tmp_path: Path) -> None:
     plan_file = tmp_path / "plan.json"
     assert wxc("plan", str(EXAMPLE), "--out", str(plan_file), base_url=server.base_url).returncode == 0
     put_directly(server, "London", {"outsideDialDigit": "7"})
-    before = len(puts(server))
+    before = len(writes(server))
 
     result = wxc("apply", "--plan", str(plan_file), str(EXAMPLE), base_url=server.base_url)
     assert result.returncode == 5, result.stdout + result.stderr
     assert 'London location details: outsideDialDigit was "9" when planned, is "7" now' in result.stderr
-    assert len(puts(server)) == before
+    assert len(writes(server)) == before
 
 
 def test_changed_desired_files_make_a_saved_plan_stale(server: ServerThread, tmp_path: Path) -> None:
@@ -70,7 +70,7 @@ def test_changed_desired_files_make_a_saved_plan_stale(server: ServerThread, tmp
     result = wxc("apply", "--plan", str(plan_file), str(desired), base_url=server.base_url)
     assert result.returncode == 5
     assert f"changed or new: {desired}" in result.stderr
-    assert puts(server) == []
+    assert writes(server) == []
 
 
 def test_a_plan_for_another_target_is_refused(server: ServerThread, tmp_path: Path) -> None:
@@ -81,7 +81,7 @@ def test_a_plan_for_another_target_is_refused(server: ServerThread, tmp_path: Pa
     assert other_org.returncode == 5 and "not SOMEONE-ELSE" in other_org.stderr
     sandbox = wxc(*apply_plan, "--sandbox", cwd=tmp_path)
     assert sandbox.returncode == 5 and "not sandbox" in sandbox.stderr
-    assert puts(server) == []
+    assert writes(server) == []
 
 
 def test_a_file_that_is_not_a_plan_is_invalid_input(tmp_path: Path) -> None:
@@ -135,7 +135,7 @@ def test_too_many_changes_are_refused_with_the_numbers_until_forced(
     refused = wxc("apply", str(desired), base_url=big_server.base_url)
     assert refused.returncode == 4
     assert "8 of 20 managed locations (40%) would change, more than --max-changes-pct 30%" in refused.stderr
-    assert puts(big_server) == []
+    assert writes(big_server) == []
 
     assert (
         wxc(
@@ -151,7 +151,7 @@ def test_too_many_changes_are_refused_with_the_numbers_until_forced(
     )
     forced = wxc("apply", str(desired), "--force", "--detailed-exitcode", base_url=big_server.base_url)
     assert forced.returncode == 2, forced.stdout + forced.stderr
-    assert len(puts(big_server)) == 8
+    assert len(writes(big_server)) == 8
     nothing = wxc("apply", str(desired), "--detailed-exitcode", base_url=big_server.base_url)
     assert nothing.returncode == 0
 

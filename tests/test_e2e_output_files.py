@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from clirun import EXAMPLE, puts, wxc
+from clirun import EXAMPLE, writes, wxc
 
 from reconciler.sandbox import ServerThread
 
@@ -61,7 +61,7 @@ def test_a_json_report_that_cannot_be_written_after_the_puts_is_still_shown(
         "apply", str(EXAMPLE), "--format", fmt, "--json-report", "/dev/full", base_url=server.base_url
     )
     assert result.returncode == 1
-    sent = len(puts(server))
+    sent = len(writes(server))
     assert sent  # the apply happened: its report must not be lost
     if fmt == "json":
         report = json.loads(result.stdout)

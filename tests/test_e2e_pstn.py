@@ -106,7 +106,7 @@ def test_the_example_applies_then_plans_clean_in_either_answer_shape(
     server.settings.pstn_connection_route = with_route
     applied = wxc("apply", str(EXAMPLE), "--format", "json", base_url=server.base_url)
     assert applied.returncode == 0, applied.stdout + applied.stderr
-    assert json.loads(applied.stdout)["summary"]["applied"] == 16  # 6 PSTN and details, 10 further settings
+    assert json.loads(applied.stdout)["summary"]["applied"] == 17  # 6 PSTN and details, 10 settings, 1 action
     again = wxc("plan", str(EXAMPLE), "--detailed-exitcode", base_url=server.base_url)
     assert again.returncode == 0, again.stdout + again.stderr
     exported = tmp_path / "after.yaml"

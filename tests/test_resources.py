@@ -11,6 +11,7 @@ from reconciler.resources.fields import walk
 APPLY_ORDER = (
     "pstn",
     "details",
+    "modifyAnnouncementLanguage",  # the action that follows a details change of the language
     "internalDialing",
     "emergencyCallbackNumber",
     "musicOnHold",

@@ -16,6 +16,7 @@ from clirun import puts, wxc
 from probes import PROBES, simulator_accepts
 
 from reconciler.resources import RESOURCES
+from reconciler.resources import announcement_language as client_language
 from reconciler.resources import details as client_details
 from reconciler.resources import outgoing_permission as client_permissions
 from reconciler.resources import pstn as client_pstn
@@ -23,6 +24,7 @@ from reconciler.resources.base import Resource
 from reconciler.resources.fields import FieldSpec, walk
 from reconciler.sandbox import ServerThread, webex_id
 from reconciler.sandbox.endpoints import MODULES, TYPE_WORDS, Endpoint
+from reconciler.sandbox.endpoints import announcement_language as sim_language
 from reconciler.sandbox.endpoints import details as sim_details
 from reconciler.sandbox.endpoints import outgoing_permission as sim_permissions
 from reconciler.sandbox.endpoints import pstn as sim_pstn
@@ -154,6 +156,11 @@ FURTHER_SIMULATOR_ONLY: dict[str, dict[str, str]] = {
         "audioFile.mediaFileType": "sent as the org's announcement list gives it, not written in the file",
     },
     "internalDialing": {"unknownExtensionRouteIdentity.name": "GET names the route; a PUT's name is ignored"},
+    # The action's body comes from announcementLanguage and the applyAnnouncementLanguageTo list, no
+    # object below its kind: test_the_announcement_action_sends_what_the_simulator_takes compares it.
+    "modifyAnnouncementLanguage": dict.fromkeys(
+        sim_language.ACCEPTED, "sent from announcementLanguage and applyAnnouncementLanguageTo"
+    ),
     "voicePortal": {
         "passcode": "write-only: never readable, so not managed (the schema refuses it, saying why)",
         "passcode.newPasscode": "see passcode",
@@ -255,6 +262,20 @@ def test_null_clears_the_same_further_fields(resource: Resource) -> None:
     }
     only = FURTHER_SIMULATOR_ONLY.get(resource.kind, {})
     assert clearable == set(SIMULATED[resource.kind].NULLABLE) - set(only)
+
+
+def test_the_announcement_action_sends_what_the_simulator_takes() -> None:
+    """The code is the details' announcementLanguage, in the same format; one flag per audience."""
+    (audiences,) = client_language.FIELDS
+    assert set(audiences.enum) == set(client_language.AUDIENCES)
+    flags = set(client_language.AUDIENCES.values())
+    assert set(sim_language.ACCEPTED) == {"announcementLanguageCode", *flags}
+    assert all(sim_language.ACCEPTED[flag] == "boolean" for flag in flags)
+    (language,) = (spec for spec in client_details.FIELDS if spec.path == client_language.LANGUAGE)
+    form = sim_language.ACCEPTED["announcementLanguageCode"]
+    assert all(client_accepts(language, probe) == simulator_accepts(form, probe) for probe in PROBES)
+    assert sim_language.REQUIRED == ("announcementLanguageCode",)
+    assert not sim_language.NULLABLE
 
 
 def test_the_call_types_the_schema_refuses_are_those_the_simulator_refuses() -> None:

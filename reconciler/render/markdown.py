@@ -232,8 +232,10 @@ def _change_table(steps: Sequence[Step]) -> str:
 def _requests(steps: Sequence[Step]) -> str:
     parts = [f"<details><summary>{_count(len(steps), 'request')}</summary>"]
     for step in steps:
-        title = resource_of(step.kind).title
-        parts.append(f"{title[:1].upper()}{title[1:]}: {_code(f'{step.method} {step.path}')}")
+        resource = resource_of(step.kind)
+        title = resource.title
+        note = f" ({_escape_text(resource.note)})" if resource.note else ""
+        parts.append(f"{title[:1].upper()}{title[1:]}: {_code(f'{step.method} {step.path}')}{note}")
         parts.append(_fenced_json(step.body))
     parts.append("</details>")
     return "\n\n".join(parts)

@@ -39,6 +39,9 @@ def _render_step(step: Step, console: Console) -> None:
         title.append(f"  ({reason})", "bold yellow")
     title.append(f"  {step.method} {step.path}", "dim")
     console.print(title, soft_wrap=True)
+    note = resource_of(step.kind).note
+    if note:
+        console.print(Text(f"      ({note})", "dim"), soft_wrap=True)
     width = max(len(c.field) for c in step.changes)
     for change in step.changes:
         line = Text.assemble(

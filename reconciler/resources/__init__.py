@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 
 from reconciler.resources import (
+    announcement_language,
     details,
     emergency_callback_number,
     intercept,
@@ -27,6 +28,7 @@ from reconciler.resources.fields import FieldSpec, walk
 RESOURCES: tuple[Resource, ...] = (
     pstn.RESOURCE,
     details.RESOURCE,
+    announcement_language.RESOURCE,  # follows the details: the language they change
     internal_dialing.RESOURCE,
     emergency_callback_number.RESOURCE,
     music_on_hold.RESOURCE,

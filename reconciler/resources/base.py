@@ -96,6 +96,9 @@ class Resource(ABC):
     kind: str  # the step's `kind` in plans and reports
     title: str  # what people call it: "PSTN connection"
     fields: tuple[FieldSpec, ...]  # its desired-state fields
+    method: str = "PUT"  # what its steps send
+    # What the plan says of every step of this kind, beyond its changes (an action has no state to compare).
+    note: str | None = None
     # Offline rules on one location's (or one `defaults` block's) fields, beyond the schema.
     field_rules: tuple[Callable[[FieldSet], list[InputError]], ...] = ()
 

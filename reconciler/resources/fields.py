@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-FieldType = Literal["string", "boolean", "integer", "object"]
+FieldType = Literal["string", "boolean", "integer", "object", "array"]
 
 E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
 
@@ -29,8 +29,8 @@ class FieldSpec:
     digits: bool = False  # a string of digits: YAML reads it as a number when unquoted
     e164: bool = False  # an E.164 number as a string
     clearable: bool = False  # null is managed and clears it
-    non_empty: bool = False  # an empty string is refused (a name the org must resolve)
-    enum: tuple[str, ...] = ()
+    non_empty: bool = False  # an empty string (or list) is refused (a name the org must resolve)
+    enum: tuple[str, ...] = ()  # of an array: the values its items may take (each at most once)
     disruptive: str | None = None  # why changing it interrupts calls or starts org-wide work
     # Only a change to one of these values is disruptive (empty: any change is); turning a switch on
     # may stop calls where turning it off does not.
@@ -58,6 +58,11 @@ class FieldSpec:
     def schema(self) -> dict[str, Any]:
         """This field's JSON Schema, with a description for editors."""
         node: dict[str, Any] = {"description": self.description}
+        if self.type == "array":
+            node.update(type="array", items={"enum": list(self.enum)}, uniqueItems=True)
+            if self.non_empty:
+                node["minItems"] = 1
+            return node
         if self.enum:
             node["enum"] = list(self.enum)
             return node

@@ -106,6 +106,17 @@ async def json_object(request: Request) -> dict[str, Any]:
     return body
 
 
+async def checked_body(
+    request: Request, check: Callable[[dict[str, Any]], list[Violation]]
+) -> dict[str, Any]:
+    """The request's JSON object body, or a 400 with every violation `check` finds in it."""
+    body = await json_object(request)
+    violations = check(body)
+    if violations:
+        raise WebexError(400, violations)
+    return body
+
+
 def setting_routes(
     api: Api,
     endpoint: str,
@@ -122,10 +133,7 @@ def setting_routes(
 
     async def put(request: Request) -> Response:
         location = api.location(request)
-        body = await json_object(request)
-        violations = check(body)
-        if violations:
-            raise WebexError(400, violations)
+        body = await checked_body(request, check)
         location.settings[endpoint] = updated(location.settings.get(endpoint) or defaults, body)
         api.saved()
         return Response(status_code=204)

@@ -22,6 +22,7 @@ from typing import Protocol
 
 from reconciler.sandbox.api import Api, Routes
 from reconciler.sandbox.endpoints import (
+    announcement_language,
     details,
     emergency_callback_number,
     intercept,
@@ -49,6 +50,7 @@ class Endpoint(Protocol):
 MODULES: tuple[Endpoint, ...] = (
     pstn,
     details,
+    announcement_language,
     internal_dialing,
     emergency_callback_number,
     music_on_hold,
