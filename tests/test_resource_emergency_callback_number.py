@@ -14,9 +14,10 @@ from typing import Any
 import httpx
 import pytest
 from clirun import TOKEN, gets, loc_id, puts, wxc
+from denver_file import errors, write
 from test_contract_support import LOCATION_ID, REPLAY, request_body, response_body, run_api
 
-from reconciler.desired import InvalidInput, load_desired
+from reconciler.desired import load_desired
 from reconciler.diff import FieldChange
 from reconciler.export.document import LiveLocation
 from reconciler.jobs import JobPolling
@@ -38,18 +39,6 @@ ON_ANA = {
 }
 OWNED_BY_ANA = {"phoneNumber": "+12145550123", "id": ANA, "type": "PEOPLE"}
 TO_ANA = {"selected": "LOCATION_MEMBER_NUMBER", "phoneNumber": "+12145550123"}
-
-
-def write(tmp_path: Path, body: str, name: str = "d.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text("version: 1\nlocations:\n  - name: Denver\n" + body, encoding="utf-8")
-    return path
-
-
-def errors(tmp_path: Path, body: str) -> list[str]:
-    with pytest.raises(InvalidInput) as exc:
-        load_desired(write(tmp_path, body))
-    return [str(error).replace(str(tmp_path) + "/", "") for error in exc.value.errors]
 
 
 # --- offline rules, at their file positions -----------------------------------------------------------

@@ -10,12 +10,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import denver_file
 import httpx
 import pytest
 from clirun import TOKEN, loc_id, puts, wxc
 from test_contract_support import LOCATION_ID, REPLAY, request_body, response_body, run_api
 
-from reconciler.desired import InvalidInput, load_desired
+from reconciler.desired import load_desired
 from reconciler.diff import FieldChange
 from reconciler.export.document import LiveLocation
 from reconciler.jobs import JobPolling
@@ -38,15 +39,11 @@ LIVE = {
 
 
 def write(tmp_path: Path, body: str) -> Path:
-    path = tmp_path / "p.yaml"
-    path.write_text("version: 1\nlocations:\n  - name: Denver\n" + body, encoding="utf-8")
-    return path
+    return denver_file.write(tmp_path, body, "p.yaml")
 
 
 def errors(tmp_path: Path, body: str) -> list[str]:
-    with pytest.raises(InvalidInput) as exc:
-        load_desired(write(tmp_path, body))
-    return [str(error).replace(str(tmp_path) + "/", "") for error in exc.value.errors]
+    return denver_file.errors(tmp_path, body, "p.yaml")
 
 
 # --- the passcode and the other keys that cannot be managed -------------------------------------------

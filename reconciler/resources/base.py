@@ -129,7 +129,7 @@ class Resource(ABC):
 
     async def read_lookup(self, api: CallingApi, name: str) -> Any:
         """Read one of this endpoint's own org-wide lists (a name its `lookups` returns)."""
-        raise NotImplementedError(f"{self.kind} reads no list named {name!r}")
+        raise LookupError(f"{self.kind} reads no list named {name!r}")
 
     @abstractmethod
     async def read(self, reads: Reads, wanted: Any, route_names: Mapping[str, str]) -> dict[str, Any]:
