@@ -51,12 +51,13 @@ async def fetch_current(
     api: CallingApi, desired: DesiredState, on_location: ProgressCallback | None = None
 ) -> CurrentState:
     """Everything `plan` needs to know about the org for `desired`, read with the fewest calls."""
-    needed = frozenset().union(*(resource.lookups(desired) for resource in RESOURCES))
+    wanted = {resource.kind: resource.lookups(desired) for resource in RESOURCES}
+    needed = frozenset().union(*wanted.values())
     calling, routes, all_locations, lookups = await asyncio.gather(
         api.list_calling_locations(),
         _list_routes(api, needed),
         _list_all_locations(api, needed),
-        _own_lookups(api, desired),
+        _own_lookups(api, wanted),
     )
     trunks, route_groups = routes
     ids = {loc.name: loc.id for loc in calling}
@@ -79,11 +80,12 @@ async def fetch_current(
     )
 
 
-async def _own_lookups(api: CallingApi, desired: DesiredState) -> dict[str, Any]:
-    """The lists resources read for themselves, each once (by the first resource that needs it)."""
+async def _own_lookups(api: CallingApi, wanted: Mapping[str, frozenset[str]]) -> dict[str, Any]:
+    """The lists resources read for themselves (`wanted`: each resource's lookups, by kind), each once
+    (by the first resource that needs it)."""
     owners: dict[str, Resource] = {}
     for resource in RESOURCES:
-        for name in sorted(resource.lookups(desired) - SHARED_LOOKUPS):
+        for name in sorted(wanted[resource.kind] - SHARED_LOOKUPS):
             owners.setdefault(name, resource)
     answers = await asyncio.gather(*(owner.read_lookup(api, name) for name, owner in owners.items()))
     return dict(zip(owners, answers, strict=True))
