@@ -10,8 +10,8 @@ The fault policy (RetryPolicy): a throttle is not a fault. It is retried for as 
 budget (`max_wait`) lasts, with no count. 500, 502, 503, 504 and a connection that failed, dropped or timed
 out are faults: each request has `attempts` tries for them, with exponential back-off and jitter, and no
 back-off starts that would end past `deadline` (pauses for throttles are not counted there). Any other
-error is final. GET and PUT are both retried: every PUT here sends whole desired values, so sending it
-twice changes nothing more.
+error is final. Every method is retried: a PUT here sends desired values and the one POST (the
+announcement-language action) sets a code, so sending either twice changes nothing more.
 
 Every answer is bounded before it is believed: one try as a whole (connecting, headers and the whole body)
 within `timeout`, a body of at most MAX_ANSWER_BYTES on the wire and decoded, a list of at most MAX_PAGES
