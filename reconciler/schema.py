@@ -19,9 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.desired.fields import NAME_MAX_LENGTH
+from reconciler.project import ENV_NAME_PATTERN, KEY_PATTERN, PROJECT_FILE
 from reconciler.resources import all_fields
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schemas" / "locations.schema.json"
+SCHEMAS = Path(__file__).resolve().parent.parent / "schemas"
+SCHEMA_PATH = SCHEMAS / "locations.schema.json"
+PROJECT_SCHEMA_PATH = SCHEMAS / "project.schema.json"
 
 _NAME = {
     "description": (
@@ -99,25 +102,126 @@ def generate() -> dict[str, Any]:
     }
 
 
+_DEFAULTS_LAYERS = (
+    "The merge is shallow, per top-level field, as for a file's own `defaults`: the project's, then the "
+    "org's, then the file's, then the location's own value, the later winning. Any location field "
+    "except `name`."
+)
+_CREDENTIALS = {
+    "description": (
+        "Names of the environment variables the credentials are read from, never the values. A complete "
+        "clientId, clientSecret and refreshToken set is used before an accessToken."
+    ),
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        key: {
+            "description": f"The variable holding the {what} (default {default}).",
+            "type": "string",
+            "pattern": ENV_NAME_PATTERN,
+        }
+        for key, default, what in (
+            ("accessToken", "WEBEX_ACCESS_TOKEN", "access token"),
+            ("clientId", "WEBEX_CLIENT_ID", "OAuth client id of the integration or service app"),
+            ("clientSecret", "WEBEX_CLIENT_SECRET", "OAuth client secret"),
+            ("refreshToken", "WEBEX_REFRESH_TOKEN", "OAuth refresh token"),
+        )
+    },
+}
+
+
+def generate_project() -> dict[str, Any]:
+    """The project file's schema; its `defaults` take the location fields of the desired-state schema."""
+    location_fields = generate()["$defs"]["locationFields"]
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "urn:wxc-reconcile:schemas:project:1",
+        "title": "wxc-reconcile project: the orgs one config repo manages",
+        "description": (
+            f"{PROJECT_FILE} at the config repo's root: each org a run may act in, its desired-state "
+            "files, its defaults and where its credentials come from."
+        ),
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["version", "orgs"],
+        "properties": {
+            "version": {"description": "Format version of this file. Must be 1.", "const": 1},
+            "defaults": {
+                "$ref": "#/$defs/locationFields",
+                "description": f"Settings merged into every location of every org. {_DEFAULTS_LAYERS}",
+            },
+            "credentials": {"$ref": "#/$defs/credentials"},
+            "orgs": {
+                "description": "The orgs, by key (used in --org, artifact names and reports).",
+                "type": "object",
+                "minProperties": 1,
+                "propertyNames": {
+                    "description": "a key of 1 to 40 lowercase letters, digits, '-' or '_'",
+                    "pattern": KEY_PATTERN,
+                },
+                "additionalProperties": {"$ref": "#/$defs/org"},
+            },
+        },
+        "$defs": {
+            "org": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["paths"],
+                "properties": {
+                    "orgId": {
+                        "description": "The org to act in (a partner's customer org); absent: the token's.",
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": 1000,
+                    },
+                    "paths": {
+                        "description": "Desired-state files or directories, relative to this file.",
+                        "type": "array",
+                        "minItems": 1,
+                        "items": {"type": "string", "minLength": 1},
+                    },
+                    "defaults": {
+                        "$ref": "#/$defs/locationFields",
+                        "description": f"Settings merged into every location of this org. {_DEFAULTS_LAYERS}",
+                    },
+                    "credentials": {"$ref": "#/$defs/credentials"},
+                },
+            },
+            "credentials": _CREDENTIALS,
+            "locationFields": location_fields,
+        },
+    }
+
+
+def _dumped(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
 def text() -> str:
     """The schema as the checked-in file holds it."""
-    return json.dumps(generate(), indent=2, ensure_ascii=False) + "\n"
+    return _dumped(generate())
+
+
+def files() -> dict[Path, str]:
+    """Every generated schema file and what it must hold."""
+    return {SCHEMA_PATH: text(), PROJECT_SCHEMA_PATH: _dumped(generate_project())}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m reconciler.schema", description=__doc__.split("\n")[0])
     action = parser.add_mutually_exclusive_group()
-    action.add_argument("--write", action="store_true", help=f"write {SCHEMA_PATH.name} in schemas/")
+    action.add_argument("--write", action="store_true", help="write the schema files in schemas/")
     action.add_argument("--check", action="store_true", help="exit 1 when the checked-in file differs")
     args = parser.parse_args(argv)
     if args.write:
-        SCHEMA_PATH.write_text(text(), encoding="utf-8")
+        for path, wanted in files().items():
+            path.write_text(wanted, encoding="utf-8")
         return 0
     if args.check:
-        same = SCHEMA_PATH.is_file() and SCHEMA_PATH.read_text(encoding="utf-8") == text()
-        if not same:
-            print(f"{SCHEMA_PATH} is not what `python -m reconciler.schema --write` makes", file=sys.stderr)
-        return 0 if same else 1
+        stale = [p for p, want in files().items() if not p.is_file() or p.read_text(encoding="utf-8") != want]
+        for path in stale:
+            print(f"{path} is not what `python -m reconciler.schema --write` makes", file=sys.stderr)
+        return 1 if stale else 0
     sys.stdout.write(text())
     return 0
 

@@ -9,6 +9,7 @@ from pathlib import Path
 # checkout or an editable install they are read where people edit them.
 _REPO_PLACES = {
     "locations.schema.json": Path("schemas") / "locations.schema.json",
+    "project.schema.json": Path("schemas") / "project.schema.json",
     "sandbox-org.json": Path("examples") / "sandbox-org.json",
 }
 

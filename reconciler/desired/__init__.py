@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from reconciler.desired import rules, schema
 from reconciler.desired.build import build_state
 from reconciler.desired.loader import load_documents
-from reconciler.desired.merge import defaults_of, merged_locations
+from reconciler.desired.merge import FieldSet, defaults_of, merged_locations
 from reconciler.desired.model import (
     DesiredLocation,
     DesiredPstn,
@@ -35,8 +35,11 @@ __all__ = [
 ]
 
 
-def load_desired(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str]) -> DesiredState:
-    """Load, validate and merge the desired-state files at `paths` (files or directories).
+def load_desired(
+    paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str], layers: Sequence[FieldSet] = ()
+) -> DesiredState:
+    """Load, validate and merge the desired-state files at `paths` (files or directories), over the
+    defaults `layers` from outside them (a project's, then its org's), lowest first.
 
     Raises `InvalidInput` with every error found across all files, sorted by position.
     """
@@ -48,8 +51,9 @@ def load_desired(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str
         documents, errors = load_documents(paths)
         for document in documents:
             errors.extend(schema.validate(document))
-        locations = merged_locations(documents)
-        errors.extend(rules.check(locations, [defaults_of(document) for document in documents]))
+        locations = merged_locations(documents, layers)
+        blocks = [*layers, *(defaults_of(document) for document in documents)]
+        errors.extend(rules.check(locations, blocks))
         if errors:
             raise InvalidInput(list(dict.fromkeys(errors)))
         return build_state(locations, [document.path for document in documents])

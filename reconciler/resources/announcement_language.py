@@ -52,7 +52,7 @@ FIELDS: tuple[FieldSpec, ...] = (
 
 def language_written(fields: FieldSet) -> list[InputError]:
     """A location that says whom a language change reaches manages its announcementLanguage."""
-    if fields.path == ("defaults",) or FIELD not in fields.fields or LANGUAGE in fields.fields:
+    if fields.is_defaults or FIELD not in fields.fields or LANGUAGE in fields.fields:
         return []  # a defaults block on its own may leave the language to each location
     message = (
         f"{FIELD} says whom a change of {LANGUAGE} reaches, but this location does not manage "
