@@ -30,6 +30,27 @@ class ClientLimits:
     on_pause: PauseCallback | None = None  # told of each pause the org asks for (progress on a terminal)
 
 
+@dataclass(frozen=True)
+class CredentialNames:
+    """Which environment variables hold the credentials (a project names them per org)."""
+
+    access_token: str = "WEBEX_ACCESS_TOKEN"
+    client_id: str = "WEBEX_CLIENT_ID"
+    client_secret: str = "WEBEX_CLIENT_SECRET"
+    refresh_token: str = "WEBEX_REFRESH_TOKEN"
+
+    @classmethod
+    def of(cls, names: Mapping[str, str]) -> CredentialNames:
+        """From a project's `credentials` (accessToken, clientId, clientSecret, refreshToken)."""
+        default = cls()
+        return cls(
+            names.get("accessToken", default.access_token),
+            names.get("clientId", default.client_id),
+            names.get("clientSecret", default.client_secret),
+            names.get("refreshToken", default.refresh_token),
+        )
+
+
 class ConfigError(Exception):
     """The connection settings are missing or unusable (a usage error: exit 3)."""
 
@@ -85,13 +106,14 @@ def resolve_connection(
     org_id: str | None,
     limits: ClientLimits = ClientLimits(),
     environ: Mapping[str, str] = os.environ,
+    names: CredentialNames = CredentialNames(),
 ) -> Connection:
     """The connection the flags and environment ask for; flags win over the environment."""
     if sandbox:
         return Connection(SANDBOX_BASE_URL, SANDBOX_TOKEN, org_id, Path(SANDBOX_STATE_FILE), limits)
     return Connection(
         _base_url(base_url or environ.get("WEBEX_BASE_URL") or DEFAULT_BASE_URL),
-        read_token(token_file, environ),
+        read_token(token_file, environ, names.access_token),
         org_id or environ.get("WEBEX_ORG_ID") or None,
         limits=limits,
     )
@@ -105,8 +127,12 @@ def _base_url(base_url: str) -> str:
     return base_url
 
 
-def read_token(token_file: Path | None = None, environ: Mapping[str, str] = os.environ) -> str:
-    """The access token: from `token_file` when given, else $WEBEX_ACCESS_TOKEN; ConfigError if none.
+def read_token(
+    token_file: Path | None = None,
+    environ: Mapping[str, str] = os.environ,
+    variable: str = "WEBEX_ACCESS_TOKEN",
+) -> str:
+    """The access token: from `token_file` when given, else $`variable`; ConfigError if none.
 
     Whitespace around it (a file's last newline) is dropped, a UTF-8 byte order mark too; what is left
     must be one header-safe word (see `token_problem`), checked here rather than by the HTTP library,
@@ -122,11 +148,11 @@ def read_token(token_file: Path | None = None, environ: Mapping[str, str] = os.e
         if not token:
             raise ConfigError(f"{where} is empty")
     else:
-        where = "WEBEX_ACCESS_TOKEN"
-        token = environ.get("WEBEX_ACCESS_TOKEN", "").strip()
+        where = variable
+        token = environ.get(variable, "").strip()
         if not token:
             raise ConfigError(
-                "no access token: set WEBEX_ACCESS_TOKEN or pass --token-file FILE "
+                f"no access token: set {variable} or pass --token-file FILE "
                 "(or use --sandbox to try the built-in sandbox org)"
             )
     problem = token_problem(token)

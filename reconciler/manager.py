@@ -16,9 +16,11 @@ from reconciler import __version__, planfile, safety, verify
 from reconciler.apply import ApplyReport, StepCallback, apply_plan
 from reconciler.connection import Connection
 from reconciler.desired import load_desired
+from reconciler.desired.merge import FieldSet
 from reconciler.desired.model import DesiredState
 from reconciler.jobs import JobPolling
 from reconciler.plan import Plan, make_plan
+from reconciler.selection import EVERYTHING, Selection
 from reconciler.state import ProgressCallback, fetch_current
 from reconciler.webex.api import CallingApi
 from reconciler.webex.client import WebexClient
@@ -28,13 +30,51 @@ PlanCallback = Callable[[Plan], None]
 
 
 @dataclass(frozen=True)
-class Planned:
+class Scope:
+    """What one org's run acts on: its desired-state files with the defaults laid under them (from a
+    project file), and which of their locations."""
+
+    paths: tuple[str | Path, ...]
+    org: str | None = None  # the project's key for the org; None: no project
+    layers: tuple[FieldSet, ...] = ()
+    selection: Selection = EVERYTHING
+    project_file: str | None = None  # where `layers` were written
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A scope's whole desired state, checked offline; `selected` is the part the run acts on."""
+
+    scope: Scope
     desired: DesiredState
+
+    @property
+    def selected(self) -> DesiredState:
+        return self.scope.selection.applied(self.desired)
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        """Every file the desired state was read from: a saved plan is stale when one changes."""
+        project = self.scope.project_file
+        return (*self.desired.files, project) if project else self.desired.files
+
+
+@dataclass(frozen=True)
+class Planned:
+    loaded: Loaded
     plan: Plan
 
     def saved(self, connection: Connection) -> planfile.SavedPlan:
         """The plan as `plan --out` writes it."""
-        return planfile.save(self.plan, connection.target, self.desired.files, __version__)
+        scope = self.loaded.scope
+        files = self.loaded.files
+        return planfile.save(self.plan, connection.target, files, __version__, scope.org, scope.selection)
+
+
+def load(scope: Scope) -> Loaded:
+    """Offline checks of every file of the scope (not only the selected locations); InvalidInput with
+    every error."""
+    return Loaded(scope, load_desired(scope.paths, scope.layers))
 
 
 def validate(paths: Paths) -> DesiredState:
@@ -43,11 +83,10 @@ def validate(paths: Paths) -> DesiredState:
 
 
 async def plan(
-    paths: Paths, connection: Connection, concurrency: int, on_location: ProgressCallback | None = None
+    loaded: Loaded, connection: Connection, concurrency: int, on_location: ProgressCallback | None = None
 ) -> Planned:
-    desired = load_desired(paths)
     async with connection.client(concurrency) as client:
-        return Planned(desired, await _plan(client, desired, on_location))
+        return Planned(loaded, await _plan(client, loaded.selected, on_location))
 
 
 @dataclass(frozen=True)
@@ -61,38 +100,37 @@ class ApplyOptions:
 
 
 async def apply(
-    paths: Paths,
+    loaded: Loaded,
     connection: Connection,
     concurrency: int,
     options: ApplyOptions,
     on_location: ProgressCallback | None = None,
 ) -> ApplyReport:
     """Plan afresh, then apply; UnsafePlan (before any PUT) when over a threshold without `force`."""
-    desired = load_desired(paths)
     async with connection.client(concurrency) as client:
-        the_plan = await _plan(client, desired, on_location)
+        the_plan = await _plan(client, loaded.selected, on_location)
         return await _execute(CallingApi(client), the_plan, options)
 
 
 async def apply_saved(
-    plan_file: Path,
-    paths: Paths,
+    saved: planfile.SavedPlan,
+    source: str,
+    loaded: Loaded,
     connection: Connection,
     concurrency: int,
     options: ApplyOptions,
     on_location: ProgressCallback | None = None,
 ) -> ApplyReport:
-    """Plan `paths` afresh and apply that plan only when its steps are exactly the saved plan's, so that
-    nothing a (perhaps forged) file says is ever sent; StalePlan naming every difference otherwise."""
-    source = str(plan_file)
-    saved = planfile.read(plan_file)
+    """Plan the scope afresh and apply that plan only when its steps are exactly the saved plan's, so
+    that nothing a (perhaps forged) file says is ever sent; StalePlan naming every difference otherwise."""
     reasons = planfile.check_target(saved, connection.target, source)
-    desired = load_desired(paths)
-    reasons += planfile.check_desired(saved, desired.files, source)
+    reasons += planfile.check_selection(saved, loaded.scope.selection, source)
+    reasons += planfile.check_desired(saved, loaded.files, source)
     if reasons:
         raise planfile.StalePlan(reasons)
     async with connection.client(concurrency) as client:
         api = CallingApi(client)
+        desired = loaded.selected
         current = await fetch_current(api, desired, on_location)
         fresh = make_plan(desired, current)
         verify.check(saved, fresh, current, source)

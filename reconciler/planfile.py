@@ -21,16 +21,20 @@ from typing import Any
 
 from reconciler.desired.display import printable
 from reconciler.plan import Plan, Step
+from reconciler.selection import EVERYTHING, Selection
 from reconciler.shape import Node, ShapeError, check_plain
 from reconciler.target import Target
 
 KIND = "wxc-reconcile-plan"
+# A project's plan: one saved plan per org it was made for, each as a file of KIND would hold it.
+KIND_ORGS = "wxc-reconcile-plans"
 FILE_FORMAT_VERSION = 1
 # Far more than a plan for the largest org (a few hundred bytes per step), far less than what would
 # exhaust memory when parsed: no more of a file is read.
 MAX_FILE_BYTES = 64 * 2**20
-# A saved plan nests seven levels at most (the file, plan, steps, a step, changes, a change, a value).
-MAX_DEPTH = 16
+# A saved plan nests seven levels at most (the file, plan, steps, a step, changes, a change, a value),
+# a project's two more (its orgs and one of them).
+MAX_DEPTH = 18
 
 
 class PlanFileError(Exception):
@@ -53,6 +57,8 @@ class SavedPlan:
     desired_files: Mapping[str, str]  # path as given -> sha256 of its content
     tool_version: str
     created_at: str
+    org: str | None = None  # the project's key for the org; None: made without a project
+    selection: Selection = EVERYTHING
 
 
 def canonical(value: Any) -> str:
@@ -69,23 +75,48 @@ def file_digests(files: Iterable[str]) -> dict[str, str]:
     return {path: "sha256:" + hashlib.sha256(Path(path).read_bytes()).hexdigest() for path in files}
 
 
-def save(plan: Plan, target: Target, desired_files: Sequence[str], tool_version: str) -> SavedPlan:
+def save(
+    plan: Plan,
+    target: Target,
+    desired_files: Sequence[str],
+    tool_version: str,
+    org: str | None = None,
+    selection: Selection = EVERYTHING,
+) -> SavedPlan:
     return SavedPlan(
         plan,
         target,
         file_digests(desired_files),
         tool_version,
         datetime.now(UTC).isoformat(timespec="seconds"),
+        org,
+        selection,
     )
 
 
 def to_json(saved: SavedPlan) -> str:
-    digests = saved.desired_files
+    return json.dumps(_document(saved), indent=2, ensure_ascii=False) + "\n"
+
+
+def to_json_orgs(parts: Sequence[SavedPlan]) -> str:
+    """A project's plan: each org's saved plan, in the order the orgs were planned."""
     document = {
+        "kind": KIND_ORGS,
+        "formatVersion": FILE_FORMAT_VERSION,
+        "orgs": [_document(p) for p in parts],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _document(saved: SavedPlan) -> dict[str, Any]:
+    digests = saved.desired_files
+    return {
         "kind": KIND,
         "formatVersion": FILE_FORMAT_VERSION,
         "toolVersion": saved.tool_version,
         "createdAt": saved.created_at,
+        "org": saved.org,
+        "selection": saved.selection.to_dict(),
         "target": {"baseUrl": saved.target.base_url, "orgId": saved.target.org_id},
         "desired": {
             "fingerprint": fingerprint(dict(digests)),
@@ -94,7 +125,6 @@ def to_json(saved: SavedPlan) -> str:
         "currentState": [_state_entry(step) for step in saved.plan.steps],
         "plan": saved.plan.to_dict(),
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def _state_entry(step: Step) -> dict[str, Any]:
@@ -108,6 +138,15 @@ def _state_entry(step: Step) -> dict[str, Any]:
 
 def read(path: Path) -> SavedPlan:
     """Read a saved plan from a file the user named: bounded in size, checked in every part."""
+    return from_json(_read_text(path), str(path))
+
+
+def read_orgs(path: Path) -> list[SavedPlan]:
+    """Read a project's saved plan (`plan --out` in a project): one saved plan per org."""
+    return orgs_from_json(_read_text(path), str(path))
+
+
+def _read_text(path: Path) -> str:
     source = str(path)
     try:
         with path.open("rb") as file:
@@ -117,30 +156,65 @@ def read(path: Path) -> SavedPlan:
     if len(data) > MAX_FILE_BYTES:
         raise PlanFileError(f"{source}: not a saved plan (larger than {MAX_FILE_BYTES // 2**20} MiB)")
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise PlanFileError(f"{source}: not a saved plan (not UTF-8 at byte {exc.start})") from None
-    return from_json(text, source)
 
 
 def from_json(text: str, source: str) -> SavedPlan:
     """Read a saved plan; PlanFileError when it isn't one, StalePlan when its format is another one."""
+    root = _root(text, source, KIND)
+    try:
+        return _part(root, source)
+    except ShapeError as exc:
+        raise PlanFileError(f"{source}: damaged saved plan: {exc}") from None
+
+
+def orgs_from_json(text: str, source: str) -> list[SavedPlan]:
+    """Read a project's saved plan; the same refusals as `from_json`, and two parts for one org."""
+    root = _root(text, source, KIND_ORGS)
+    try:
+        parts = [_part(node, source) for node in root["orgs"].items(non_empty=True)]
+    except ShapeError as exc:
+        raise PlanFileError(f"{source}: damaged saved plan: {exc}") from None
+    keys = [part.org for part in parts]
+    if None in keys or len(set(keys)) != len(keys):
+        raise PlanFileError(f"{source}: damaged saved plan: each org's part must name a different org")
+    return parts
+
+
+def _root(text: str, source: str, kind: str) -> Node:
     try:
         document = json.loads(text, parse_constant=_no_constant, object_pairs_hook=_no_duplicates)
     except RecursionError:
         raise PlanFileError(f"{source}: not a saved plan (nested too deeply)") from None
     except ValueError as exc:
         raise PlanFileError(f"{source}: not a saved plan (not JSON: {exc})") from None
-    if not isinstance(document, dict) or document.get("kind") != KIND:
+    found = document.get("kind") if isinstance(document, dict) else None
+    if found != kind and found in (KIND, KIND_ORGS):
+        raise PlanFileError(
+            f"{source} is the plan of a project's orgs: apply it in the project, without PATHS"
+            if found == KIND_ORGS
+            else f"{source} is the plan of one org made without a project: apply it with the PATHS it names"
+        )
+    if found != kind:
         raise PlanFileError(f"{source}: not a saved plan (write one with `wxc-reconcile plan --out FILE`)")
     try:
         check_plain(document, MAX_DEPTH)
         root = Node(document)
         _check_version(root, source)
-        saved = _parse(root)
-        _check_untouched(root, saved.plan, source)
     except ShapeError as exc:
         raise PlanFileError(f"{source}: damaged saved plan: {exc}") from None
+    return root
+
+
+def _part(node: Node, source: str) -> SavedPlan:
+    if node.where:  # an org's part of a project's plan: a saved plan of its own
+        if node["kind"].text() != KIND:
+            raise ShapeError(f"{node.where}.kind is not {KIND!r}")
+        _check_version(node, source)
+    saved = _parse(node)
+    _check_untouched(node, saved.plan, source)
     return saved
 
 
@@ -179,6 +253,10 @@ def _parse(document: Node) -> SavedPlan:
         desired_files={f["path"].text(): f["sha256"].text() for f in files},
         tool_version=document.get("toolVersion").optional_text() or "unknown",
         created_at=document.get("createdAt").optional_text() or "unknown",
+        org=document.get("org").optional_text(),
+        selection=Selection.from_node(document["selection"])
+        if document.get("selection").value
+        else EVERYTHING,
     )
 
 
@@ -187,6 +265,13 @@ def _check_untouched(document: Node, plan: Plan, source: str) -> None:
     recorded = [entry["fingerprint"].text() for entry in document["currentState"].items()]
     if recorded != [fingerprint(step.basis) for step in plan.steps]:
         raise PlanFileError(f"{source}: the steps do not match their recorded fingerprints (edited by hand?)")
+
+
+def check_selection(saved: SavedPlan, selection: Selection, source: str) -> list[str]:
+    """Why the plan can't be applied to these locations: a plan is applied for what it was made for."""
+    if saved.selection == selection:
+        return []
+    return [f"{source} was made for {saved.selection}, not {selection}: apply it with the same selection"]
 
 
 def check_target(saved: SavedPlan, target: Target, source: str) -> list[str]:

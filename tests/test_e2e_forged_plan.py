@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from clirun import EXAMPLE, TOKEN, loc_id, writes, wxc
 
+from reconciler import planfile
 from reconciler.planfile import fingerprint
 from reconciler.resources import KINDS
 from reconciler.sandbox import SandboxOrg, SandboxSettings, ServerThread, webex_id
@@ -286,7 +287,7 @@ DAMAGE: dict[str, tuple[Callable[[Document], Any], str]] = {
     "target is missing": (lambda d: d.pop("target"), "target is missing"),
     "deep nesting": (
         lambda d: d["plan"]["steps"][0]["body"].update(x=json.loads("[" * 50 + "]" * 50)),
-        "lists and objects nest more than 16 levels deep",
+        f"lists and objects nest more than {planfile.MAX_DEPTH} levels deep",
     ),
 }
 

@@ -4,12 +4,13 @@ from pathlib import Path
 
 import click
 
-from reconciler import manager, safety
+from reconciler import fleet, manager, planfile, safety
 from reconciler.apply import ApplyReport, StepResult
 from reconciler.cli.common import (
     EXIT_CHANGES,
     EXIT_ERROR,
     EXIT_OK,
+    Connector,
     connection_options,
     err,
     format_option,
@@ -19,18 +20,34 @@ from reconciler.cli.common import (
     threshold_options,
     to_step_summary,
 )
+from reconciler.cli.orgs import (
+    NO_PATHS,
+    OrgChoice,
+    OrgRun,
+    Runs,
+    choose,
+    failed_result,
+    heading,
+    load_all,
+    location_options,
+    most_severe,
+    org_options,
+    result_of,
+    show_results,
+)
 from reconciler.cli.output import output_file, write
-from reconciler.connection import Connection
 from reconciler.jobs import JobPolling
 from reconciler.plan import Plan
 from reconciler.render.json import report_json
 from reconciler.render.markdown import GITHUB_COMMENT_LIMIT, report_markdown
+from reconciler.render.orgs import OrgResult, orgs_json
 from reconciler.render.progress import job_progress, progress
 from reconciler.render.text import render_plan, report_line, report_summary
+from reconciler.selection import Selection
 
 NEEDS_PATHS = (
-    "--plan FILE needs the desired-state PATHS the plan was made from: the saved plan is applied only "
-    "when a fresh plan of them against the org has exactly its steps"
+    "--plan FILE needs the desired-state PATHS the plan was made from (or the project it was made in): "
+    "the saved plan is applied only when a fresh plan of them against the org has exactly its steps"
 )
 
 
@@ -38,14 +55,16 @@ NEEDS_PATHS = (
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @handles_user_errors
 @connection_options
+@org_options
+@location_options
 @threshold_options
 @format_option("text", "markdown", "json")
 @click.option(
     "--plan",
     "plan_file",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Apply the reviewed plan saved here (by `plan --out`), given the PATHS it was made from: only "
-    "when a fresh plan of PATHS against the org has exactly its steps; refused (exit 5) otherwise.",
+    help="Apply the reviewed plan saved here (by `plan --out`), given the PATHS it was made from (or in "
+    "its project): only when a fresh plan against the org has exactly its steps; refused (exit 5) otherwise.",
 )
 @click.option("--dry-run", is_flag=True, help="Go through every step but send no PUT.")
 @click.option("--force", is_flag=True, help="Apply even when the plan exceeds a safety threshold.")
@@ -55,8 +74,10 @@ NEEDS_PATHS = (
 @output_file("--json-report", help="Also write the report of every step as JSON here (for CI)")
 def apply(
     paths: tuple[Path, ...],
-    connection: Connection,
+    connector: Connector,
     concurrency: int,
+    orgs: OrgChoice,
+    selection: Selection,
     thresholds: safety.Thresholds,
     fmt: str,
     plan_file: Path | None,
@@ -67,10 +88,24 @@ def apply(
 ) -> int:
     """Make the changes: per location the PSTN connection first, then the location details.
 
-    Plans afresh from PATHS; with --plan FILE, applies only when that fresh plan is the saved one.
+    Plans afresh from PATHS (or the project's orgs); with --plan FILE, applies only when that fresh
+    plan is the saved one.
     """
-    if not paths:
-        raise click.UsageError(NEEDS_PATHS if plan_file else "give the desired-state PATHS")
+    runs = choose(paths, orgs, selection, NEEDS_PATHS if plan_file else NO_PATHS)
+    polling = JobPolling(on_status=job_progress(err))
+    if runs.many:
+        options = manager.ApplyOptions(thresholds, force, dry_run, polling=polling)
+        return _apply_orgs(
+            runs,
+            connector,
+            concurrency,
+            orgs.in_flight,
+            options,
+            fmt,
+            plan_file,
+            json_report,
+            detailed_exitcode,
+        )
     text = fmt == "text"
 
     def show_plan(the_plan: Plan) -> None:
@@ -82,13 +117,18 @@ def apply(
         if text:
             out.print(report_line(result), soft_wrap=True)
 
-    polling = JobPolling(on_status=job_progress(err))
+    connection = connector.single()
+    loaded = load_all(runs)[0].value
+    assert loaded is not None  # load_all raises the one org's error
     options = manager.ApplyOptions(thresholds, force, dry_run, show_plan, show_step, polling)
     with progress(err, "Reading locations") as tick:
         if plan_file is not None:
-            applying = manager.apply_saved(plan_file, paths, connection, concurrency, options, tick)
+            saved = planfile.read(plan_file)
+            applying = manager.apply_saved(
+                saved, str(plan_file), loaded, connection, concurrency, options, tick
+            )
         else:
-            applying = manager.apply(paths, connection, concurrency, options, on_location=tick)
+            applying = manager.apply(loaded, connection, concurrency, options, on_location=tick)
         report = run(applying)
     show_report(report, fmt)
     if json_report is not None and not write(
@@ -112,3 +152,71 @@ def exit_code(report: ApplyReport, detailed: bool) -> int:
     if report.failed:
         return EXIT_ERROR
     return EXIT_CHANGES if detailed and report.count("applied") else EXIT_OK
+
+
+def _apply_orgs(
+    runs: Runs,
+    connector: Connector,
+    concurrency: int,
+    in_flight: int,
+    options: manager.ApplyOptions,
+    fmt: str,
+    plan_file: Path | None,
+    json_report: Path | None,
+    detailed: bool,
+) -> int:
+    """Every org's apply, side by side; each org's report shown in its group as it ends."""
+    parts = _saved_parts(plan_file, runs) if plan_file is not None else {}
+    results: list[OrgResult] = []
+
+    def done(org: OrgRun, report: ApplyReport | None, error: fleet.OrgError | None) -> None:
+        if fmt == "text":
+            out.print(heading(org), soft_wrap=True)
+        if error is not None:
+            results.append(failed_result(org, error))
+            return
+        assert report is not None
+        if fmt == "text":
+            for result in report.results:
+                out.print(report_line(result), soft_wrap=True)
+            out.print(report_summary(report), soft_wrap=True)
+            out.print()
+        results.append(result_of(org, exit_code(report, detailed), report=report))
+
+    async def work(item: tuple[OrgRun, manager.Loaded]) -> ApplyReport:
+        org, loaded = item
+        connection = org.connection(connector)
+        if plan_file is None:
+            return await manager.apply(loaded, connection, concurrency, options, on_location=tick)
+        saved = parts[org.key or ""]
+        return await manager.apply_saved(
+            saved, str(plan_file), loaded, connection, concurrency, options, tick
+        )
+
+    ready = []
+    for outcome in load_all(runs):
+        if outcome.value is None:
+            done(outcome.item, None, outcome.error)
+        else:
+            ready.append((outcome.item, outcome.value))
+    with progress(err, "Reading locations") as tick:
+        run(fleet.run_each(ready, work, in_flight, lambda o: done(o.item[0], o.value, o.error)))
+    results.sort(key=lambda r: runs.keys.index(r.key))
+    show_results(results, fmt, lambda r: report_summary(r.report) if r.report else None)
+    code = most_severe([r.exit_code for r in results])
+    if json_report is not None and not write(
+        json_report, orgs_json(results) + "\n", "the JSON report", "the report is on stdout"
+    ):
+        return most_severe([code, EXIT_ERROR])
+    return code
+
+
+def _saved_parts(plan_file: Path, runs: Runs) -> dict[str, planfile.SavedPlan]:
+    """Each org's part of a project's saved plan; refused unless it is for exactly these orgs."""
+    parts = {part.org or "": part for part in planfile.read_orgs(plan_file)}
+    if sorted(parts) != sorted(runs.keys):
+        made, now = ", ".join(parts), ", ".join(runs.keys)
+        raise planfile.StalePlan(
+            [f"{plan_file} was made for the orgs {made}, not {now}: apply it for the same orgs"]
+        )
+    return parts

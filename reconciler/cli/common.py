@@ -5,20 +5,29 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from rich.console import Console
 
-from reconciler.connection import SANDBOX_STATE_FILE, ClientLimits, ConfigError, resolve_connection
+from reconciler.connection import (
+    SANDBOX_STATE_FILE,
+    ClientLimits,
+    ConfigError,
+    Connection,
+    CredentialNames,
+    resolve_connection,
+)
 from reconciler.desired.model import InvalidInput
+from reconciler.fleet import ORG_ERRORS, OrgError
 from reconciler.planfile import PlanFileError, StalePlan
 from reconciler.render import github
 from reconciler.render.progress import pause_notice
 from reconciler.safety import Thresholds, UnsafePlan
-from reconciler.webex.errors import WebexError
+from reconciler.webex.pace import PauseCallback
 
 # DESIGN.md's exit codes.
 EXIT_OK = 0  # success, nothing to change
@@ -51,6 +60,37 @@ def to_step_summary(markdown: Callable[[int], str]) -> None:
         err.print("warning: could not write to $GITHUB_STEP_SUMMARY", style="yellow")
 
 
+def explain(exc: OrgError, console: Console = err, prefix: str = "") -> int:
+    """Say what went wrong, as the user should read it (never a traceback), and return its exit code.
+
+    `prefix` names the org when a run acts in several.
+    """
+    if isinstance(exc, InvalidInput):
+        for error in exc.errors:
+            console.print(f"{prefix}{error}", soft_wrap=True, markup=False)
+        if in_github_actions():  # so the errors show on the pull request's lines
+            github.print_commands(github.annotations(exc.errors))
+        console.print(f"{prefix}{len(exc.errors)} error(s); nothing was sent to the org.", style="red")
+        return EXIT_INVALID
+    if isinstance(exc, ConfigError | PlanFileError):
+        console.print(f"{prefix}error: {exc}", soft_wrap=True, markup=False)
+        return EXIT_INVALID
+    if isinstance(exc, StalePlan):
+        console.print(
+            f"{prefix}{exc.headline}; nothing was applied:", style="red", markup=False, soft_wrap=True
+        )
+        for reason in exc.reasons:
+            console.print(f"  - {reason}", soft_wrap=True, markup=False)
+        console.print("Plan again to see what applying the desired state would do now.", markup=False)
+        return EXIT_STALE
+    if isinstance(exc, UnsafePlan):
+        console.print(f"{prefix}Refusing to apply: {exc}. Nothing was sent.", style="red", soft_wrap=True)
+        console.print("Review the plan, then re-run with --force if this is intended.", markup=False)
+        return EXIT_UNSAFE
+    console.print(f"{prefix}error: {exc}", soft_wrap=True, markup=False)
+    return EXIT_ERROR
+
+
 def handles_user_errors(command: Callable[..., int]) -> Callable[..., int]:
     """Turn input, configuration, plan and API errors into messages and exit codes, never tracebacks."""
 
@@ -58,31 +98,52 @@ def handles_user_errors(command: Callable[..., int]) -> Callable[..., int]:
     def wrapper(*args: Any, **kwargs: Any) -> int:
         try:
             return command(*args, **kwargs)
-        except InvalidInput as exc:
-            for error in exc.errors:
-                err.print(str(error), soft_wrap=True, markup=False)
-            if in_github_actions():  # so the errors show on the pull request's lines
-                github.print_commands(github.annotations(exc.errors))
-            err.print(f"{len(exc.errors)} error(s); nothing was sent to the org.", style="red")
-            return EXIT_INVALID
-        except (ConfigError, PlanFileError) as exc:
-            err.print(f"error: {exc}", soft_wrap=True, markup=False)
-            return EXIT_INVALID
-        except StalePlan as exc:
-            err.print(f"{exc.headline}; nothing was applied:", style="red", markup=False, soft_wrap=True)
-            for reason in exc.reasons:
-                err.print(f"  - {reason}", soft_wrap=True, markup=False)
-            err.print("Plan again to see what applying the desired state would do now.", markup=False)
-            return EXIT_STALE
-        except UnsafePlan as exc:
-            err.print(f"Refusing to apply: {exc}. Nothing was sent.", style="red", soft_wrap=True)
-            err.print("Review the plan, then re-run with --force if this is intended.", markup=False)
-            return EXIT_UNSAFE
-        except WebexError as exc:
-            err.print(f"error: {exc}", soft_wrap=True, markup=False)
-            return EXIT_ERROR
+        except ORG_ERRORS as exc:
+            return explain(exc)
 
     return wrapper
+
+
+@dataclass(frozen=True)
+class Connector:
+    """The connection flags, made into a Connection when a run needs one: for the one org of the
+    flags, or for each org of a project (whose credentials may differ)."""
+
+    sandbox: bool
+    token_file: Path | None
+    base_url: str | None
+    org_id: str | None
+    limits: ClientLimits
+
+    def single(self) -> Connection:
+        return resolve_connection(
+            sandbox=self.sandbox,
+            token_file=self.token_file,
+            base_url=self.base_url,
+            org_id=self.org_id,
+            limits=self.limits,
+        )
+
+    def for_org(self, key: str, org_id: str | None, credentials: Mapping[str, str]) -> Connection:
+        """A project org's connection: its orgId and the credentials its variables name; pauses the
+        org asks for are told with its key."""
+        if self.org_id:
+            raise ConfigError("--org-id / WEBEX_ORG_ID cannot be used with a project: each org names its own")
+        shown = self.limits.on_pause
+        on_pause = None if shown is None else functools.partial(_keyed_pause, key, shown)
+        return resolve_connection(
+            sandbox=self.sandbox,
+            token_file=self.token_file,
+            base_url=self.base_url,
+            org_id=org_id,
+            limits=replace(self.limits, on_pause=on_pause),
+            names=CredentialNames.of(credentials),
+        )
+
+
+def _keyed_pause(key: str, shown: PauseCallback, asked: float, paused: float, budget: float) -> None:
+    err.print(f"{key}: ", end="", markup=False)
+    shown(asked, paused, budget)
 
 
 def _stack(command: Callable[..., Any], options: list[Callable[[Any], Any]]) -> Callable[..., int]:
@@ -95,8 +156,8 @@ def connection_options(command: Callable[..., int]) -> Callable[..., int]:
     """--sandbox, --token-file, --base-url, --org-id, --concurrency, --max-wait and --timeout for
     commands that read the org.
 
-    The command receives them as one `connection` (and `concurrency`); a missing token is a ConfigError,
-    so `handles_user_errors` must stand above this decorator.
+    The command receives them as one `connector` (and `concurrency`); it makes the connection (a
+    missing token is a ConfigError) when it knows which org or orgs it acts in.
     """
 
     @functools.wraps(command)
@@ -111,10 +172,8 @@ def connection_options(command: Callable[..., int]) -> Callable[..., int]:
         **kwargs: Any,
     ) -> int:
         limits = ClientLimits(max_wait=max_wait, timeout=timeout, on_pause=pause_notice(err))
-        connection = resolve_connection(
-            sandbox=sandbox, token_file=token_file, base_url=base_url, org_id=org_id, limits=limits
-        )
-        return command(*args, connection=connection, **kwargs)
+        connector = Connector(sandbox, token_file, base_url, org_id, limits)
+        return command(*args, connector=connector, **kwargs)
 
     return _stack(
         wrapper,

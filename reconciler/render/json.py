@@ -11,14 +11,14 @@ from reconciler.plan import Plan
 
 
 def plan_json(plan: Plan, warnings: Sequence[str] = ()) -> str:
-    return _dumps({**plan.to_dict(), "warnings": list(warnings)})
+    return dumps({**plan.to_dict(), "warnings": list(warnings)})
 
 
 def report_json(report: ApplyReport) -> str:
-    return _dumps(report.to_dict())
+    return dumps(report.to_dict())
 
 
-def _dumps(data: Any) -> str:
+def dumps(data: Any) -> str:
     # `##[` starts a GitHub workflow command anywhere in a line (see render.github). In JSON it can only
     # stand inside a string, where `\u005b` is the same `[`: so written, the data is unchanged, and
     # passes GitHub's guard on printed lines untouched.

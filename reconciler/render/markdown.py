@@ -118,14 +118,17 @@ def _fit_blocks(blocks: Iterable[str], total: int, budget: int, note: Callable[[
 # --- the plan --------------------------------------------------------------------------------------------
 
 
-def plan_markdown(plan: Plan, *, warnings: Sequence[str] = (), limit: int = GITHUB_COMMENT_LIMIT) -> str:
+def plan_markdown(
+    plan: Plan, *, warnings: Sequence[str] = (), limit: int = GITHUB_COMMENT_LIMIT, titled: bool = True
+) -> str:
     """The plan as a PR comment of at most `limit` characters, whatever the plan's size.
 
-    The first line is COMMENT_MARKER, so a workflow can find the comment and update it in place.
+    The first line is COMMENT_MARKER, so a workflow can find the comment and update it in place; with
+    `titled` False neither it nor the title is there (one org's section of a project's comment).
     `warnings` are plain text (escaped), shown as a warning alert under the summary.
     Raises ValueError only when `limit` cannot hold even the summary, the warnings and the notes.
     """
-    head = _plan_head(plan, warnings)
+    head = _plan_head(plan, warnings, titled)
     if not plan.steps:
         return _checked(head, limit)
     by_location = _group_by_location(plan.steps)
@@ -147,8 +150,9 @@ def _checked(text: str, limit: int) -> str:
     return text
 
 
-def _plan_head(plan: Plan, warnings: Sequence[str]) -> str:
-    head = f"{COMMENT_MARKER}\n## wxc-reconcile plan\n\n{_plan_summary(plan)}"
+def _plan_head(plan: Plan, warnings: Sequence[str], titled: bool) -> str:
+    head = f"{COMMENT_MARKER}\n## wxc-reconcile plan\n\n" if titled else ""
+    head += _plan_summary(plan)
     if warnings:
         # One paragraph per warning inside a single alert; a warning's own line breaks become <br>.
         head += "\n\n> [!WARNING]\n" + "\n>\n".join(f"> {_escape_text(w)}" for w in warnings)
@@ -244,13 +248,14 @@ def _requests(steps: Sequence[Step]) -> str:
 # --- the apply report ------------------------------------------------------------------------------------
 
 
-def report_markdown(report: ApplyReport, *, limit: int = GITHUB_COMMENT_LIMIT) -> str:
+def report_markdown(report: ApplyReport, *, limit: int = GITHUB_COMMENT_LIMIT, titled: bool = True) -> str:
     """The apply report for a job summary: a summary line and a row per step, at most `limit` characters.
 
-    When the rows do not all fit, failed and skipped steps are kept before applied ones.
+    When the rows do not all fit, failed and skipped steps are kept before applied ones. With `titled`
+    False there is no title (one org's section of a project's report).
     """
     title = "wxc-reconcile apply (dry run)" if report.dry_run else "wxc-reconcile apply"
-    head = f"## {title}\n\n{_report_summary(report)}"
+    head = (f"## {title}\n\n" if titled else "") + _report_summary(report)
     if not report.results:
         return _checked(head, limit)
     table_head = "\n\n| Location | Step | Outcome | Details |\n|---|---|---|---|"
