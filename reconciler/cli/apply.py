@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from reconciler import manager, safety
+from reconciler import manager, notify, safety
 from reconciler.apply import ApplyReport, StepResult
 from reconciler.cli.common import (
     EXIT_CHANGES,
@@ -53,6 +53,13 @@ NEEDS_PATHS = (
     "--detailed-exitcode", is_flag=True, help="Exit 2 when changes were applied, 0 when none, 1 on failure."
 )
 @output_file("--json-report", help="Also write the report of every step as JSON here (for CI)")
+@click.option(
+    "--notify-room",
+    envvar="WEBEX_NOTIFY_ROOM",
+    metavar="ROOM_ID",
+    help="Also post the report to this Webex space, as the bot whose token is in $WEBEX_NOTIFY_TOKEN; "
+    "a failure to post is a warning [env WEBEX_NOTIFY_ROOM].",
+)
 def apply(
     paths: tuple[Path, ...],
     connection: Connection,
@@ -64,6 +71,7 @@ def apply(
     force: bool,
     detailed_exitcode: bool,
     json_report: Path | None,
+    notify_room: str | None,
 ) -> int:
     """Make the changes: per location the PSTN connection first, then the location details.
 
@@ -72,6 +80,7 @@ def apply(
     if not paths:
         raise click.UsageError(NEEDS_PATHS if plan_file else "give the desired-state PATHS")
     text = fmt == "text"
+    announcer = notify.announcer(connection) if notify_room else None  # its token checked before any PUT
 
     def show_plan(the_plan: Plan) -> None:
         if text and the_plan.steps:  # with no steps the report's summary says it all
@@ -91,6 +100,11 @@ def apply(
             applying = manager.apply(paths, connection, concurrency, options, on_location=tick)
         report = run(applying)
     show_report(report, fmt)
+    if notify_room and announcer is not None:
+        markdown = report_markdown(report, limit=notify.MAX_MESSAGE_BYTES)
+        warning = run(notify.announce(notify_room, markdown, announcer))
+        if warning:
+            err.print(warning, style="yellow", soft_wrap=True, markup=False)
     if json_report is not None and not write(
         json_report, report_json(report) + "\n", "the JSON report", "the report is on stdout"
     ):
