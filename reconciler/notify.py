@@ -119,7 +119,8 @@ async def announce(
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> str | None:
     """Post `markdown` (cut to fit) to the space `room_id`: None when it was posted, else the warning
-    to show. Never raises: a failure to announce must not fail the apply."""
+    to show. Whatever the space or the way to it answers, nothing is raised: a failure to announce
+    must not fail the apply."""
     text = fit_message(redact(markdown, [form for token in announcer.hidden for form in secret_forms(token)]))
     try:
         async with announcer.client(sleep=sleep) as client:

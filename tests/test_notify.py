@@ -138,7 +138,7 @@ def test_a_refused_bot_token_is_a_warning_that_never_shows_it(space: ServerThrea
     assert wrong not in warning and BOT_TOKEN not in warning
 
 
-def test_no_server_at_all_is_a_warning(tmp_path: Path) -> None:
+def test_no_server_at_all_is_a_warning() -> None:
     with ServerThread() as gone:
         base_url = gone.base_url
     warning = asyncio.run(announce(ROOM_ID, "## hi", Announcer(BOT_TOKEN, base_url), sleep=Sleeps()))
