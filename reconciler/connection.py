@@ -112,15 +112,19 @@ def resolve_connection(
     if sandbox:
         return Connection(SANDBOX_BASE_URL, SANDBOX_TOKEN, org_id, Path(SANDBOX_STATE_FILE), limits)
     return Connection(
-        _base_url(base_url or environ.get("WEBEX_BASE_URL") or DEFAULT_BASE_URL),
+        resolve_base_url(base_url, sandbox, environ),
         read_token(token_file, environ, names.access_token),
         org_id or environ.get("WEBEX_ORG_ID") or None,
         limits=limits,
     )
 
 
-def _base_url(base_url: str) -> str:
-    """The base URL, if the token may go there: https, or plain http to this machine only."""
+def resolve_base_url(given: str | None, sandbox: bool, environ: Mapping[str, str] = os.environ) -> str:
+    """The API's base URL the flags and environment ask for, if a token may go there: https, or plain
+    http to this machine only."""
+    if sandbox:
+        return SANDBOX_BASE_URL
+    base_url = given or environ.get("WEBEX_BASE_URL") or DEFAULT_BASE_URL
     problem = base_url_problem(base_url)
     if problem:
         raise ConfigError(f"the base URL (--base-url / WEBEX_BASE_URL) is unusable: {problem}")

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from reconciler import fleet, manager, planfile, safety
+from reconciler import fleet, manager, notify, planfile, safety
 from reconciler.apply import ApplyReport, StepResult
 from reconciler.cli.common import (
     EXIT_CHANGES,
@@ -40,7 +40,7 @@ from reconciler.jobs import JobPolling
 from reconciler.plan import Plan
 from reconciler.render.json import report_json
 from reconciler.render.markdown import GITHUB_COMMENT_LIMIT, report_markdown
-from reconciler.render.orgs import OrgResult, orgs_json
+from reconciler.render.orgs import OrgResult, orgs_json, orgs_markdown
 from reconciler.render.progress import job_progress, progress
 from reconciler.render.text import render_plan, report_line, report_summary
 from reconciler.selection import Selection
@@ -72,6 +72,13 @@ NEEDS_PATHS = (
     "--detailed-exitcode", is_flag=True, help="Exit 2 when changes were applied, 0 when none, 1 on failure."
 )
 @output_file("--json-report", help="Also write the report of every step as JSON here (for CI)")
+@click.option(
+    "--notify-room",
+    envvar="WEBEX_NOTIFY_ROOM",
+    metavar="ROOM_ID",
+    help="Also post the report to this Webex space, as the bot whose token is in $WEBEX_NOTIFY_TOKEN; "
+    "a failure to post is a warning [env WEBEX_NOTIFY_ROOM].",
+)
 def apply(
     paths: tuple[Path, ...],
     connector: Connector,
@@ -85,6 +92,7 @@ def apply(
     force: bool,
     detailed_exitcode: bool,
     json_report: Path | None,
+    notify_room: str | None,
 ) -> int:
     """Make the changes: per location the PSTN connection first, then the location details.
 
@@ -94,18 +102,24 @@ def apply(
     runs = choose(paths, orgs, selection, NEEDS_PATHS if plan_file else NO_PATHS)
     polling = JobPolling(on_status=job_progress(err))
     if runs.many:
-        options = manager.ApplyOptions(thresholds, force, dry_run, polling=polling)
-        return _apply_orgs(
-            runs,
-            connector,
-            concurrency,
-            orgs.in_flight,
-            options,
-            fmt,
-            plan_file,
-            json_report,
-            detailed_exitcode,
+        limits = connector.limits  # the bot's token is checked before any PUT
+        herald = (
+            notify.announcer_at(connector.resolved_base_url, connector.sandbox, limits.timeout)
+            if notify_room
+            else None
         )
+        options = manager.ApplyOptions(thresholds, force, dry_run, polling=polling)
+        results = _apply_orgs(
+            runs, connector, concurrency, orgs.in_flight, options, fmt, plan_file, detailed_exitcode
+        )
+        code = most_severe([r.exit_code for r in results])
+        if notify_room and herald is not None:
+            _announce(notify_room, orgs_markdown(results, notify.MAX_MESSAGE_BYTES), herald)
+        if json_report is not None and not write(
+            json_report, orgs_json(results) + "\n", "the JSON report", "the report is on stdout"
+        ):
+            return most_severe([code, EXIT_ERROR])
+        return code
     text = fmt == "text"
 
     def show_plan(the_plan: Plan) -> None:
@@ -118,6 +132,7 @@ def apply(
             out.print(report_line(result), soft_wrap=True)
 
     connection = connector.single()
+    announcer = notify.announcer(connection) if notify_room else None  # its token checked before any PUT
     loaded = load_all(runs)[0].value
     assert loaded is not None  # load_all raises the one org's error
     options = manager.ApplyOptions(thresholds, force, dry_run, show_plan, show_step, polling)
@@ -131,11 +146,19 @@ def apply(
             applying = manager.apply(loaded, connection, concurrency, options, on_location=tick)
         report = run(applying)
     show_report(report, fmt)
+    if notify_room and announcer is not None:
+        _announce(notify_room, report_markdown(report, limit=notify.MAX_MESSAGE_BYTES), announcer)
     if json_report is not None and not write(
         json_report, report_json(report) + "\n", "the JSON report", "the report is on stdout"
     ):
         return EXIT_ERROR
     return exit_code(report, detailed_exitcode)
+
+
+def _announce(room: str, markdown: str, announcer: notify.Announcer) -> None:
+    warning = run(notify.announce(room, markdown, announcer))
+    if warning:
+        err.print(warning, style="yellow", soft_wrap=True, markup=False)
 
 
 def show_report(report: ApplyReport, fmt: str) -> None:
@@ -162,9 +185,8 @@ def _apply_orgs(
     options: manager.ApplyOptions,
     fmt: str,
     plan_file: Path | None,
-    json_report: Path | None,
     detailed: bool,
-) -> int:
+) -> list[OrgResult]:
     """Every org's apply, side by side; each org's report shown in its group as it ends."""
     parts = _saved_parts(plan_file, runs) if plan_file is not None else {}
     results: list[OrgResult] = []
@@ -203,12 +225,7 @@ def _apply_orgs(
         run(fleet.run_each(ready, work, in_flight, lambda o: done(o.item[0], o.value, o.error)))
     results.sort(key=lambda r: runs.keys.index(r.key))
     show_results(results, fmt, lambda r: report_summary(r.report) if r.report else None)
-    code = most_severe([r.exit_code for r in results])
-    if json_report is not None and not write(
-        json_report, orgs_json(results) + "\n", "the JSON report", "the report is on stdout"
-    ):
-        return most_severe([code, EXIT_ERROR])
-    return code
+    return results
 
 
 def _saved_parts(plan_file: Path, runs: Runs) -> dict[str, planfile.SavedPlan]:

@@ -19,6 +19,7 @@ from reconciler.connection import (
     ConfigError,
     Connection,
     CredentialNames,
+    resolve_base_url,
     resolve_connection,
 )
 from reconciler.desired.model import InvalidInput
@@ -114,6 +115,10 @@ class Connector:
     base_url: str | None
     org_id: str | None
     limits: ClientLimits
+
+    @property
+    def resolved_base_url(self) -> str:
+        return resolve_base_url(self.base_url, self.sandbox)
 
     def single(self) -> Connection:
         return resolve_connection(

@@ -22,6 +22,7 @@ from starlette.routing import Route
 
 from reconciler.sandbox import endpoints, views
 from reconciler.sandbox.api import Api, Handler, Routes, contains
+from reconciler.sandbox.endpoints import messages
 from reconciler.sandbox.errors import NOT_FOUND, WebexError, http_error_handler, webex_error_handler
 from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.gateway import Gateway, RecordedRequest
@@ -104,8 +105,12 @@ class _Shared:
 
 
 def _routes(api: Api) -> list[Route]:
-    """Every route: the shared ones, then each managed endpoint's, all inside `api.handling`."""
-    tables = [_Shared(api).routes(), *(module.routes(api) for module in endpoints.MODULES)]
+    """Every route: the shared ones, messaging, then each managed endpoint's, all inside `api.handling`."""
+    tables = [
+        _Shared(api).routes(),
+        messages.routes(api),
+        *(module.routes(api) for module in endpoints.MODULES),
+    ]
     return [_route(path, api.handling, handlers) for table in tables for path, handlers in table.items()]
 
 
