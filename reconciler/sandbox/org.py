@@ -377,7 +377,7 @@ class SandboxOrg:
     @classmethod
     def seed(cls) -> SandboxOrg:
         """The built-in org ("Big Corp") that the README's example plans against."""
-        return cls.from_json(_read_seed("sandbox-org.json"))
+        return cls.from_json(_read_json(data_file("sandbox-org.json")))
 
     @classmethod
     def load(cls, path: Path) -> SandboxOrg:
@@ -402,7 +402,7 @@ class SandboxOrg:
         `name`: an org of that name, its IDs scoped to it (one of several orgs); None: the seed's org.
         """
         scope = None if name is None else org_scope(name)
-        seed = cls.seed() if scope is None else cls.from_json(_read_seed("sandbox-org.json"), scope)
+        seed = cls.seed() if scope is None else cls.from_json(_read_json(data_file("sandbox-org.json")), scope)
         org = cls(
             name=name or seed.name, route_groups=seed.route_groups, options=seed.options, scope=scope
         )
@@ -510,7 +510,7 @@ class SandboxOrgs:
     @classmethod
     def partner(cls) -> SandboxOrgs:
         """The partner example's two customer orgs (`examples/partner/sandbox-partner.json`)."""
-        return cls.from_json(_read_seed("sandbox-partner.json"))
+        return cls.from_json(_read_json(data_file("partner") / "sandbox-partner.json"))
 
     @classmethod
     def generate(cls, n_orgs: int, n_locations: int) -> SandboxOrgs:
@@ -559,8 +559,8 @@ def org_scope(name: str) -> uuid.UUID:
     return uuid.uuid5(uuid.NAMESPACE_URL, name)
 
 
-def _read_seed(name: str) -> Any:
-    return json.loads(data_file(name).read_text(encoding="utf-8"))
+def _read_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _write_json(path: Path, data: Mapping[str, Any]) -> None:
