@@ -402,10 +402,8 @@ class SandboxOrg:
         `name`: an org of that name, its IDs scoped to it (one of several orgs); None: the seed's org.
         """
         scope = None if name is None else org_scope(name)
-        seed = cls.seed() if scope is None else cls.from_json(_read_json(data_file("sandbox-org.json")), scope)
-        org = cls(
-            name=name or seed.name, route_groups=seed.route_groups, options=seed.options, scope=scope
-        )
+        seed = cls.from_json(_read_json(data_file("sandbox-org.json")), scope)
+        org = cls(name=name or seed.name, route_groups=seed.route_groups, options=seed.options, scope=scope)
         local_gateway = next(o for o in seed.options.values() if o.pstn_connection_type == "LOCAL_GATEWAY")
         cloud = next(o for o in seed.options.values() if o.display_name == "Pure IP Cloud")
         for i in range(n_locations):
