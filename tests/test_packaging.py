@@ -45,6 +45,9 @@ def test_wheel_ships_schema_seed_and_console_script(wheel: Path) -> None:
         scripts = archive.read(entry_points).decode()
     assert "reconciler/_data/locations.schema.json" in names
     assert "reconciler/_data/sandbox-org.json" in names
+    for name in ("wxc-reconcile.yaml", "orgs/acme/locations.yaml", "orgs/globex/locations.yaml"):
+        assert f"reconciler/_data/partner/{name}" in names
+    assert "reconciler/_data/partner/sandbox-partner.json" in names
     assert "wxc-reconcile = reconciler.cli:main" in scripts
     with zipfile.ZipFile(wheel) as archive:
         assert (
@@ -84,3 +87,30 @@ def test_installed_package_plans_the_example_against_the_sandbox(wheel: Path, tm
     )
     assert result.returncode == 2, result.stderr
     assert "Plan: 4 of 5 locations to change" in result.stdout
+
+
+def test_installed_package_seeds_the_partner_example_and_plans_one_org(wheel: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(site)
+    env = {**os.environ, "PYTHONPATH": str(site), "NO_COLOR": "1"}
+
+    seeded = subprocess.run(
+        [sys.executable, "-m", "reconciler", "sandbox", "partner", "repo"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert seeded.returncode == 0, seeded.stderr
+    result = subprocess.run(
+        [sys.executable, "-m", "reconciler", "plan", "orgs/acme", "--sandbox", "--detailed-exitcode"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path / "repo",
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Plan: 2 of 3 locations to change" in result.stdout

@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import yaml
@@ -11,6 +11,9 @@ import yaml
 from reconciler.cli.common import EXIT_OK, err, handles_user_errors, out, run
 from reconciler.connection import SANDBOX_STATE_FILE, ConfigError, read_token
 from reconciler.shipped import data_file
+
+if TYPE_CHECKING:  # the simulator is imported by the commands that use it only
+    from reconciler.sandbox import SandboxOrgs
 
 _SHARE = click.FloatRange(0.0, 1.0)
 _COUNT = click.IntRange(min=0)
@@ -156,7 +159,7 @@ def serve(host: str, port: int, state: Path, require_token: bool, **faults: Any)
 
     Faults are off unless switched on below; the routing-prefix counters apply in the order listed.
     """
-    from reconciler.sandbox import SandboxOrg, SandboxSettings, StateFileError
+    from reconciler.sandbox import SandboxOrgs, SandboxSettings, StateFileError
     from reconciler.sandbox.faults import describe
     from reconciler.sandbox.server import serve as serve_org
 
@@ -164,11 +167,15 @@ def serve(host: str, port: int, state: Path, require_token: bool, **faults: Any)
     if require_token:
         token = read_token()
     try:  # here, so that a corrupt state file is a usage error, not a crash of the server's start
-        SandboxOrg.load(state)
+        orgs = SandboxOrgs.load(state)
     except StateFileError as exc:
         raise ConfigError(str(exc)) from None
     settings = SandboxSettings(**faults)
-    err.print(f"Sandbox org at http://{host}:{port}/v1 (state in {state})", markup=False)
+    names = ", ".join(org.name for org in orgs.orgs.values())
+    err.print(f"Sandbox at http://{host}:{port}/v1: {names} (state in {state})", markup=False, soft_wrap=True)
+    if len(orgs.orgs) > 1:
+        for org in orgs.orgs.values():
+            err.print(f"  orgId={org.id}  {org.name}", markup=False, soft_wrap=True)
     err.print(f"Routing-prefix jobs take {settings.job_seconds:g} s.", markup=False)
     err.print("Faults: " + ("; ".join(describe(settings)) or "none"), markup=False, soft_wrap=True)
     serve_org(host, port, state, token, settings)
@@ -181,15 +188,30 @@ def serve(host: str, port: int, state: Path, require_token: bool, **faults: Any)
 )
 @handles_user_errors
 def reset(state: Path) -> int:
-    """Start the sandbox org afresh from its seed."""
-    from reconciler.sandbox import SandboxOrg, StateFile, StateFileError
+    """Start the sandbox org afresh from its seed (the partner example's orgs from theirs)."""
+    from reconciler.sandbox import StateFile, StateFileError
 
+    seed = _seed_of(state)
     try:  # under the state's lock, so that a process using the org meanwhile sees the reset
-        run(StateFile(state).replace(SandboxOrg.seed()))
+        run(StateFile(state).replace(seed))
     except StateFileError as exc:
         raise ConfigError(str(exc)) from None
-    out.print(f"Sandbox org reset ({state}).", markup=False)
+    names = ", ".join(org.name for org in seed.orgs.values())
+    out.print(f"Sandbox {'orgs' if len(seed.orgs) > 1 else 'org'} reset: {names} ({state}).", markup=False)
     return EXIT_OK
+
+
+def _seed_of(state: Path) -> SandboxOrgs:
+    """What `state` started as: the partner example when it holds that example's orgs, else the
+    built-in org (also for a state that is missing or unusable)."""
+    from reconciler.sandbox import SandboxOrgs, StateFileError
+
+    partner = SandboxOrgs.partner()
+    try:
+        current = SandboxOrgs.load(state)
+    except StateFileError:
+        return SandboxOrgs.seed()
+    return partner if current.orgs.keys() == partner.orgs.keys() else SandboxOrgs.seed()
 
 
 # The partner example sits two directories below the repo's root (examples/partner/), its files'
