@@ -79,13 +79,13 @@ class Connection:
         transport: httpx.AsyncBaseTransport | None = None
         if self.sandbox_state is not None:
             # Imported here: the simulator is a separate package the real client never needs.
-            from reconciler.sandbox import SandboxOrg, StateFileError, create_app
+            from reconciler.sandbox import SandboxOrgs, StateFileError, create_app
 
             try:  # once here, so that a corrupt state file is a usage error before the first request
-                org = SandboxOrg.load(self.sandbox_state)
+                orgs = SandboxOrgs.load(self.sandbox_state)
             except StateFileError as exc:
                 raise ConfigError(str(exc)) from None
-            transport = httpx.ASGITransport(app=create_app(org, state_path=self.sandbox_state))
+            transport = httpx.ASGITransport(app=create_app(orgs, state_path=self.sandbox_state))
         return WebexClient(
             self.base_url,
             self.token,

@@ -1,4 +1,4 @@
-"""Files the package ships: the desired-state schema and the sandbox org's seed."""
+"""Files the package ships: the schemas, the sandbox org's seed, and the partner example (with its seed)."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ _REPO_PLACES = {
     "locations.schema.json": Path("schemas") / "locations.schema.json",
     "project.schema.json": Path("schemas") / "project.schema.json",
     "sandbox-org.json": Path("examples") / "sandbox-org.json",
+    "partner": Path("examples") / "partner",  # a directory
 }
 
 
 def data_file(name: str) -> Path:
-    """The path of a shipped data file, `locations.schema.json` or `sandbox-org.json`."""
+    """The path of a shipped data file (or directory), one of `_REPO_PLACES`; it may not exist."""
     packaged = Path(str(files("reconciler") / "_data" / name))
-    if packaged.is_file():
+    if packaged.exists():
         return packaged
     return Path(__file__).resolve().parent.parent / _REPO_PLACES[name]

@@ -24,11 +24,13 @@ from bench.scenario import (
     BenchServer,
     RequestCounts,
     Scenario,
+    build_estate,
     build_scenario,
     cli_env,
     cli_path,
     kind_of,
     location_of,
+    org_of,
     put_problems,
 )
 from reconciler.sandbox import RecordedRequest, SandboxOrg, SandboxSettings
@@ -155,3 +157,27 @@ def test_the_drift_is_where_the_scenario_says(org: SandboxOrg) -> None:
     assert scenario.drift_details - scenario.drift_pstn
     assert scenario.drift_pstn - scenario.drift_details
     assert scenario.managed_gets() == 2 * N - len(NO_PSTN)
+
+
+def test_an_estates_orgs_each_plan_in_their_own_org(tmp_path: Path) -> None:
+    estate = build_estate(3, 8, drift=2)
+    project = estate.write(tmp_path)
+    assert project.read_text(encoding="utf-8").count("orgId: ") == 3
+    settings = SandboxSettings(max_page_size=PAGE, default_page_size=PAGE, job_seconds=0.1)
+    with BenchServer(estate.orgs, settings) as running:
+        for key, scenario in estate.scenarios.items():
+            result, requests = wxc(
+                running,
+                "plan",
+                str(tmp_path / "orgs" / key),
+                "--org-id",
+                scenario.org.id,
+                "--format",
+                "json",
+            )
+            assert result.returncode == 0, result.stderr
+            steps = json.loads(result.stdout)["steps"]
+            # The org's own drift, and every request of its plan in that org.
+            assert {step["location"] for step in steps} == scenario.drift_details | scenario.drift_pstn
+            assert {step["locationId"] for step in steps} <= set(scenario.org.locations)
+            assert {org_of(r) for r in requests} == {scenario.org.id}

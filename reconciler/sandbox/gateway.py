@@ -1,4 +1,4 @@
-"""What stands in front of every sandbox route: tracking ids, auth, injected faults, orgId, the request log.
+"""What stands in front of every sandbox route: tracking ids, auth, injected faults, the request log.
 
 An ASGI middleware, so it also sees the answers that no handler made (401, 429, unknown paths, 405).
 """
@@ -17,7 +17,6 @@ from starlette.datastructures import Headers, MutableHeaders, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from reconciler.sandbox.errors import (
-    NOT_FOUND,
     RATE_LIMITED,
     TRACKING_KEY,
     UNAUTHORIZED,
@@ -26,7 +25,7 @@ from reconciler.sandbox.errors import (
     new_tracking_id,
 )
 from reconciler.sandbox.faults import CLOSE_CONNECTION_KEY, ConnectionDropped, Faults
-from reconciler.sandbox.org import SandboxOrg
+from reconciler.sandbox.org import SandboxOrgs
 from reconciler.sandbox.settings import SandboxSettings
 
 UNAUTHORIZED_MESSAGE = "The request requires a valid access token set in the Authorization request header."
@@ -66,10 +65,11 @@ def _parse_body(body: bytes) -> Any:
 
 
 class Gateway:
-    """ASGI middleware: TrackingID on every answer, bearer auth, faults, orgId check, request log.
+    """ASGI middleware: TrackingID on every answer, bearer auth, faults, request log.
 
-    In order: the bearer token (401), the rate limit (429), a dropped connection, an injected 5xx, the
-    orgId (404); then the route. So a dropped or failed request never reaches a route and changes nothing.
+    In order: the bearer token (401), the rate limit of the org the request acts in (429), a dropped
+    connection, an injected 5xx; then the route, where an `orgId` the token may not act in is a 403
+    (see Api.handling). So a dropped or failed request never reaches a route and changes nothing.
 
     The latency is added to the answer, after the request is handled and logged, as if all of it were
     the answer's way back: a request changes the org as it arrives, so a client killed while waiting for
@@ -80,14 +80,14 @@ class Gateway:
         self,
         app: ASGIApp,
         *,
-        org: SandboxOrg,
+        orgs: SandboxOrgs,
         token: str | None,
         settings: SandboxSettings,
         faults: Faults,
         log: list[RecordedRequest],
     ) -> None:
         self.app = app
-        self.org = org
+        self.orgs = orgs
         self.token = token
         self.settings = settings
         self.faults = faults
@@ -165,14 +165,10 @@ class Gateway:
             or (self.token is not None and credentials != self.token)
         ):
             return error_response(401, [Violation(UNAUTHORIZED_MESSAGE, UNAUTHORIZED)], tracking)
-        org_id = QueryParams(scope["query_string"]).get("orgId")
         if api:
             # Rate limits are the org's: the one the request acts in, else the token's own.
-            fault = self._fault(scope["path"], org_id or self.org.id, tracking)
-            if fault is not None:
-                return fault
-        if org_id is not None and org_id != self.org.id:
-            return error_response(404, [Violation(f"Organization {org_id} not found", NOT_FOUND)], tracking)
+            org_id = QueryParams(scope["query_string"]).get("orgId") or self.orgs.own.id
+            return self._fault(scope["path"], org_id, tracking)
         return None
 
     def _fault(self, path: str, org_id: str, tracking: str) -> ASGIApp | Drop | None:

@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from reconciler.sandbox.app import create_app
 from reconciler.sandbox.faults import CLOSE_CONNECTION_KEY
 from reconciler.sandbox.gateway import RecordedRequest
-from reconciler.sandbox.org import SandboxOrg
+from reconciler.sandbox.org import SandboxOrg, SandboxOrgs
 from reconciler.sandbox.settings import SandboxSettings
 
 
@@ -45,9 +45,9 @@ def serve(
     token: str | None = None,
     settings: SandboxSettings | None = None,
 ) -> None:
-    """Serve the sandbox org (read from `state_path`, else the seed) until interrupted."""
-    org = SandboxOrg.load(state_path) if state_path is not None else SandboxOrg.seed()
-    app = create_app(org, state_path=state_path, token=token, settings=settings)
+    """Serve the sandbox's orgs (read from `state_path`, else the seed) until interrupted."""
+    orgs = SandboxOrgs.load(state_path) if state_path is not None else SandboxOrgs.seed()
+    app = create_app(orgs, state_path=state_path, token=token, settings=settings)
     uvicorn.run(DroppableConnections(app), host=host, port=port, log_level="info")
 
 
@@ -60,7 +60,7 @@ class ServerThread:
 
     def __init__(
         self,
-        org: SandboxOrg | None = None,
+        org: SandboxOrg | SandboxOrgs | None = None,
         *,
         state_path: Path | None = None,
         token: str | None = None,
@@ -89,9 +89,14 @@ class ServerThread:
         return f"http://127.0.0.1:{self.port}/v1"
 
     @property
+    def orgs(self) -> SandboxOrgs:
+        orgs: SandboxOrgs = self.app.state.orgs
+        return orgs
+
+    @property
     def org(self) -> SandboxOrg:
-        org: SandboxOrg = self.app.state.org
-        return org
+        """The token's own org (the first)."""
+        return self.orgs.own
 
     @property
     def settings(self) -> SandboxSettings:
