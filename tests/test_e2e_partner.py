@@ -42,9 +42,8 @@ def test_partner_writes_the_example_with_a_sandbox_of_its_two_orgs(tmp_path: Pat
         "acme": ACME.id,
         "globex": GLOBEX.id,
     }
-    # It says how to plan each org, with the orgId that reaches it.
-    assert f"wxc-reconcile plan orgs/acme --sandbox --org-id {ACME.id}" in result.stdout
-    assert f"wxc-reconcile plan orgs/globex --sandbox --org-id {GLOBEX.id}" in result.stdout
+    # It says how to plan every org of the project.
+    assert "wxc-reconcile plan --sandbox" in result.stdout
 
 
 def test_partner_refuses_to_overwrite_without_force_and_writes_nothing(tmp_path: Path) -> None:
@@ -137,3 +136,37 @@ def test_reset_starts_a_partner_state_afresh_as_the_partner_example(tmp_path: Pa
     assert reset.returncode == 0, reset.stderr
     assert "Acme Corp, Globex Corporation" in reset.stdout
     assert SandboxOrgs.load(repo / STATE) == SandboxOrgs.partner()
+
+
+def test_the_readme_partner_flow_plans_both_orgs_side_by_side_then_applies_them(tmp_path: Path) -> None:
+    repo = tmp_path / "demo"
+    assert wxc("sandbox", "partner", str(repo)).returncode == 0
+    first = wxc("plan", "--sandbox", "--detailed-exitcode", cwd=repo)
+    assert first.returncode == 2, first.stderr
+    groups = _groups_by_org(first.stdout)
+    assert set(groups) == {"acme", "globex"}
+    assert "~ Boston" in groups["acme"] and "~ Boston" not in groups["globex"]
+    assert "~ Madrid" in groups["globex"] and "~ Madrid" not in groups["acme"]
+    lines = first.stdout.splitlines()
+    assert any(line.startswith("acme ") and "to change" in line for line in lines)
+    assert any(line.startswith("globex ") and "to change" in line for line in lines)
+    assert "All orgs: 2 orgs, 2 with changes, 0 failed." in first.stdout
+    applied = wxc("apply", "--sandbox", "--org", "acme,glob*", cwd=repo)
+    assert applied.returncode == 0, applied.stderr
+    again = wxc("plan", "--sandbox", "--detailed-exitcode", cwd=repo)
+    assert again.returncode == 0, again.stdout
+    assert "All orgs: 2 orgs, 0 with changes, 0 failed." in again.stdout
+
+
+def _groups_by_org(stdout: str) -> dict[str, str]:
+    """Each org's group of lines in a project's text output, by key (the totals cut off the last)."""
+    groups: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in stdout.splitlines():
+        if line.startswith("━━ org "):
+            current = groups.setdefault(line.split()[2], [])
+        elif line.startswith("All orgs:") or (current is not None and line.split()[:1] == ["acme"]):
+            current = None
+        elif current is not None:
+            current.append(line)
+    return {key: "\n".join(text) for key, text in groups.items()}

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-import yaml
 
 from reconciler.cli.common import EXIT_OK, err, handles_user_errors, out, run
 from reconciler.connection import SANDBOX_STATE_FILE, ConfigError, read_token
@@ -269,11 +268,6 @@ def partner(directory: Path, force: bool) -> int:
     out.print(f"Wrote a partner's config repo of {len(orgs.orgs)} orgs into {directory}:", markup=False)
     for rel in [*files, Path(SANDBOX_STATE_FILE)]:
         out.print(f"  {rel}", markup=False)
-    out.print("Plan each org against the sandbox, from that directory:", markup=False)
-    project = yaml.safe_load(files[Path(PROJECT_FILE)])
-    for org in project["orgs"].values():
-        paths = " ".join(org["paths"])
-        out.print(
-            f"  wxc-reconcile plan {paths} --sandbox --org-id {org['orgId']}", markup=False, soft_wrap=True
-        )
+    out.print("Plan every org of its project against the sandbox, from that directory:", markup=False)
+    out.print("  wxc-reconcile plan --sandbox", markup=False)
     return EXIT_OK
