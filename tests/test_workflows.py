@@ -28,6 +28,7 @@ EXAMPLES = REPO / "examples" / "github" / "workflows"
 REUSABLE = ("plan", "apply", "drift")
 MARKER = "<!-- wxc-reconcile:plan -->"
 ARTIFACT = "wxc-reconcile-plan"
+SECTION = "wxc-reconcile-section"
 PINNED = {
     "actions/checkout@v5",
     "actions/setup-python@v6",
@@ -61,8 +62,20 @@ def only_job(wf: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def step(wf: Mapping[str, Any], step_id: str) -> dict[str, Any]:
-    (found,) = [s for s in only_job(wf)["steps"] if s.get("id") == step_id]
+    (found,) = [s for s in all_steps(wf) if s.get("id") == step_id]
     return dict(found)
+
+
+def all_steps(wf: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [dict(s) for job in wf["jobs"].values() for s in job["steps"]]
+
+
+# The job of each reusable workflow that runs once per matrix entry (an org, or a batch of orgs).
+FANNED = {"plan": "plan", "apply": "apply", "drift": "drift"}
+
+
+def fanned_job(name: str) -> dict[str, Any]:
+    return dict(workflow(name)["jobs"][FANNED[name]])
 
 
 def steps_using(wf: Mapping[str, Any], action: str) -> list[dict[str, Any]]:
@@ -88,36 +101,42 @@ def mappings(node: Any) -> Iterator[tuple[str, Any]]:
 
 
 @pytest.mark.parametrize("name", REUSABLE)
-def test_reusable_workflow_is_only_workflow_call_and_requires_the_token(name: str) -> None:
+def test_reusable_workflow_is_only_workflow_call_and_takes_the_token(name: str) -> None:
     wf = workflow(name)
     assert list(wf["on"]) == ["workflow_call"]
     call = wf["on"]["workflow_call"]
-    assert call["secrets"]["webex-access-token"]["required"] is True
+    # Optional: with `secrets: inherit`, per-org credentials come by the names the project file gives.
+    assert call["secrets"]["webex-access-token"]["required"] is False
     assert call["secrets"]["webex-org-id"]["required"] is False
     inputs = call["inputs"]
     assert inputs["paths"]["type"] == "string"
     assert inputs["paths"]["default"] == "locations.yaml"
+    assert inputs["orgs"]["default"] == ""
     assert inputs["package"]["type"] == "string"
     assert inputs["package"]["required"] is True
     assert inputs["python-version"]["default"] == "3.11"
     assert inputs["working-directory"]["default"] == "."
+    assert inputs["max-parallel"]["type"] == "number"
+    assert inputs["batch-size"]["type"] == "number"
 
 
 @pytest.mark.parametrize("name", REUSABLE)
 def test_token_reaches_only_the_steps_that_talk_to_the_org(name: str) -> None:
     wf = workflow(name)
-    job = only_job(wf)
     assert "env" not in wf
-    assert "env" not in job
-    with_token = [s for s in job["steps"] if "WEBEX_ACCESS_TOKEN" in s.get("env", {})]
+    assert all("env" not in job for job in wf["jobs"].values())
+    with_token = [s for s in all_steps(wf) if "WEBEX_ACCESS_TOKEN" in s.get("env", {})]
     assert with_token
     for s in with_token:
         assert s["env"]["WEBEX_ACCESS_TOKEN"] == "${{ secrets.webex-access-token }}"
         assert s["env"]["WEBEX_ORG_ID"] == "${{ secrets.webex-org-id }}"
+        assert s["env"]["WXC_SECRETS"] == "${{ toJSON(secrets) }}"
         assert re.search(r"wxc-reconcile (plan|apply)\b", s["run"])
-    for s in job["steps"]:
+    assert with_token == [s for s in fanned_job(name)["steps"] if "WEBEX_ACCESS_TOKEN" in s.get("env", {})]
+    for s in all_steps(wf):
         if s not in with_token:
             assert "secrets." not in json.dumps(s)
+            assert "toJSON(secrets)" not in json.dumps(s)
 
 
 @pytest.mark.parametrize("name", (*REUSABLE, "ci"))
@@ -128,64 +147,128 @@ def test_actions_are_pinned_to_the_chosen_major_versions(name: str) -> None:
 
 
 def test_each_job_has_least_privilege_permissions() -> None:
-    assert only_job(workflow("plan"))["permissions"] == {"contents": "read", "pull-requests": "write"}
-    assert only_job(workflow("apply"))["permissions"] == {
-        "contents": "read",
-        "pull-requests": "read",
-        "actions": "read",
+    def permissions(name: str) -> dict[str, dict[str, str]]:
+        return {job_id: job["permissions"] for job_id, job in workflow(name)["jobs"].items()}
+
+    assert permissions("plan") == {
+        "matrix": {"contents": "read"},
+        "plan": {"contents": "read"},
+        # Only the job that runs none of the PR's files may write: it checks nothing out.
+        "comment": {"pull-requests": "write"},
     }
-    assert only_job(workflow("drift"))["permissions"] == {"contents": "read"}
+    assert permissions("apply") == {
+        "matrix": {"contents": "read", "pull-requests": "read", "actions": "read"},
+        "apply": {"contents": "read", "actions": "read"},
+    }
+    assert permissions("drift") == {"matrix": {"contents": "read"}, "drift": {"contents": "read"}}
     assert workflow("ci")["permissions"] == {"contents": "read"}
 
 
 @pytest.mark.parametrize("name", REUSABLE)
 def test_run_scripts_get_inputs_from_env_never_from_expressions(name: str) -> None:
     # `${{ inputs.x }}` pasted into a script would be shell injection; the scripts read $WXC_* instead.
-    for s in only_job(workflow(name))["steps"]:
+    for s in all_steps(workflow(name)):
         if "run" in s:
             assert "${{" not in s["run"], s.get("name")
             used = set(re.findall(r"\$\{?(WXC_[A-Z_]+)", s["run"]))
             assert used <= set(s.get("env", {})), s.get("name")
 
 
+# --- the matrix ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", REUSABLE)
+def test_a_job_per_matrix_entry_side_by_side_and_none_for_an_empty_matrix(name: str) -> None:
+    wf = workflow(name)
+    job = fanned_job(name)
+    assert job["needs"] == "matrix"
+    assert job["strategy"] == {
+        "fail-fast": False,  # one org's failure never stops another's
+        "max-parallel": "${{ inputs.max-parallel }}",
+        "matrix": "${{ fromJSON(needs.matrix.outputs.matrix) }}",
+    }
+    # Actions refuses a matrix without entries: the job is skipped instead.
+    assert job["if"] == "needs.matrix.outputs.count != '0'"
+    assert "${{ matrix.key }}" in job["name"]
+    matrix_job = wf["jobs"]["matrix"]
+    assert matrix_job["outputs"]["matrix"] == "${{ steps.matrix.outputs.matrix }}"
+    assert "wxc-reconcile matrix" in step(wf, "matrix")["run"]
+    for s in job["steps"]:
+        if "run" in s and re.search(r"(?m)^\s*wxc-reconcile (validate|plan|apply)\b", s["run"]):
+            assert s["env"]["WXC_MATRIX_ORGS"] == "${{ matrix.orgs }}"
+
+
+@pytest.mark.parametrize("name", ("plan", "apply"))
+def test_the_base_commit_is_in_the_clone_for_changed_since(name: str) -> None:
+    (checkout,) = [
+        s for s in workflow(name)["jobs"]["matrix"]["steps"] if s.get("uses") == "actions/checkout@v5"
+    ]
+    assert checkout["with"]["fetch-depth"] == 0
+
+
+def test_the_credential_export_is_the_same_in_every_workflow() -> None:
+    def export(name: str) -> str:
+        (s,) = [s for s in fanned_job(name)["steps"] if "WXC_SECRETS" in s.get("env", {})]
+        script: str = s["run"]
+        return script[: script.index("unset WXC_SECRETS")]
+
+    assert export("plan") == export("apply") == export("drift")
+
+
 # --- plan ----------------------------------------------------------------------------------------------
 
 
-def test_plan_comment_has_the_marker_and_the_artifact_is_the_one_apply_downloads() -> None:
+def test_plan_comment_has_the_marker_and_the_artifacts_are_keyed_by_the_matrix_key() -> None:
     plan = workflow("plan")
     (comment,) = steps_using(plan, "actions/github-script")
     assert MARKER in comment["with"]["script"]
-    (upload,) = steps_using(plan, "actions/upload-artifact")
-    assert upload["with"]["name"] == ARTIFACT
+    uploads = {u["with"]["name"]: u for u in steps_using(plan, "actions/upload-artifact")}
+    assert set(uploads) == {f"{ARTIFACT}-${{{{ matrix.key }}}}", f"{SECTION}-${{{{ matrix.key }}}}"}
+    upload = uploads[f"{ARTIFACT}-${{{{ matrix.key }}}}"]
     assert 1 <= upload["with"]["retention-days"] <= 14
     assert "plan.json" in upload["with"]["path"]
     # Only a successful plan is saved: apply must never find a failed one.
     assert "steps.plan.outputs.exitcode == '0'" in upload["if"]
     assert "steps.plan.outputs.exitcode == '2'" in upload["if"]
+    assert uploads[f"{SECTION}-${{{{ matrix.key }}}}"]["if"] == "${{ !cancelled() }}"
 
     apply = workflow("apply")
     (download,) = steps_using(apply, "actions/download-artifact")
     assert download["with"]["name"] == upload["with"]["name"]
-    assert download["with"]["run-id"] == "${{ steps.find.outputs.run-id }}"
+    assert download["with"]["run-id"] == "${{ needs.matrix.outputs.run-id }}"
     assert download["with"]["github-token"] == "${{ github.token }}"
-    assert f"'{ARTIFACT}'" in step(apply, "find")["with"]["script"]
+    assert f"'{ARTIFACT}-'" in step(apply, "find")["with"]["script"]
+
+
+def test_the_comment_job_gathers_every_section_and_runs_no_pr_file() -> None:
+    job = workflow("plan")["jobs"]["comment"]
+    assert job["needs"] == ["matrix", "plan"]
+    assert job["if"] == "${{ !cancelled() }}"  # also after failed or skipped plans
+    uses = [s.get("uses", "") for s in job["steps"]]
+    assert not any(u.startswith("actions/checkout") for u in uses)
+    (download,) = [s for s in job["steps"] if s.get("uses", "").startswith("actions/download-artifact")]
+    assert download["with"]["pattern"] == f"{SECTION}-*"
+    assert "run-id" not in download["with"]  # this run's own sections only
+    compose = step(workflow("plan"), "compose")
+    assert "wxc-reconcile comment" in compose["run"]
+    assert compose["env"]["WXC_MATRIX"] == "${{ needs.matrix.outputs.matrix }}"
 
 
 def test_plan_exposes_has_changes_and_exitcode() -> None:
     outputs = workflow("plan")["on"]["workflow_call"]["outputs"]
-    assert outputs["has-changes"]["value"] == "${{ jobs.plan.outputs.has-changes }}"
-    assert outputs["exitcode"]["value"] == "${{ jobs.plan.outputs.exitcode }}"
-    job_outputs = only_job(workflow("plan"))["outputs"]
-    assert job_outputs["has-changes"] == "${{ steps.plan.outputs.has-changes }}"
+    assert outputs["has-changes"]["value"] == "${{ jobs.comment.outputs.has-changes }}"
+    assert outputs["exitcode"]["value"] == "${{ jobs.comment.outputs.exitcode }}"
+    job_outputs = workflow("plan")["jobs"]["comment"]["outputs"]
+    assert job_outputs["has-changes"] == "${{ steps.compose.outputs.has-changes }}"
 
 
 # --- apply ---------------------------------------------------------------------------------------------
 
 
-def test_apply_never_overlaps_and_never_cancels_a_running_apply() -> None:
-    job = only_job(workflow("apply"))
+def test_apply_never_overlaps_for_one_org_and_never_cancels_a_running_apply() -> None:
+    job = fanned_job("apply")
     assert job["concurrency"] == {
-        "group": "wxc-reconcile-apply-${{ github.repository }}",
+        "group": "wxc-reconcile-apply-${{ github.repository }}-${{ matrix.key }}",
         "cancel-in-progress": False,
     }
 
@@ -199,6 +282,7 @@ class StepRun:
     stdout: str
     calls: list[list[str]]
     outputs: dict[str, str]
+    env: list[dict[str, str | None]]
 
 
 class StepRunner:
@@ -219,9 +303,12 @@ class StepRunner:
             "state = os.environ['STUB_STATE']\n"
             "with open(state) as f: data = json.load(f)\n"
             "data['calls'].append(sys.argv[1:])\n"
+            "data['env'].append({k: os.environ.get(k) for k in ('ACME_TOKEN', 'GITHUB_TOKEN', 'PATH_X', "
+            "'WEBEX_ACCESS_TOKEN', 'WXC_SECRETS')})\n"
             "code = data['codes'].pop(0) if data['codes'] else 0\n"
             "with open(state, 'w') as f: json.dump(data, f)\n"
             f"if sys.argv[1] == 'plan': print({MARKER!r}); print('**Plan:** 1 location to change')\n"
+            "if sys.argv[1] == 'matrix': print(json.dumps({'include': [{'key': 'acme', 'orgs': 'acme'}]}))\n"
             "sys.exit(code)\n",
             encoding="utf-8",
         )
@@ -238,7 +325,7 @@ class StepRunner:
 
     def __call__(self, script: str, env: Mapping[str, str], codes: list[int]) -> StepRun:
         state = self.tmp / "stub.json"
-        state.write_text(json.dumps({"calls": [], "codes": codes}), encoding="utf-8")
+        state.write_text(json.dumps({"calls": [], "env": [], "codes": codes}), encoding="utf-8")
         output = self.tmp / "github_output"
         output.write_text("", encoding="utf-8")
         script_file = self.tmp / "step.sh"
@@ -258,11 +345,13 @@ class StepRunner:
             check=False,
         )
         lines = output.read_text(encoding="utf-8").splitlines()
+        recorded = json.loads(state.read_text(encoding="utf-8"))
         return StepRun(
             returncode=result.returncode,
             stdout=result.stdout,
-            calls=json.loads(state.read_text(encoding="utf-8"))["calls"],
+            calls=recorded["calls"],
             outputs=dict(line.split("=", 1) for line in lines),
+            env=recorded["env"],
         )
 
 
@@ -299,8 +388,9 @@ def test_plan_step_records_the_exit_code_and_never_fails_itself(
         "--detailed-exitcode",
     ]
     assert result.returncode == 0  # so that the comment and the artifact steps still run
-    assert result.outputs == {"exitcode": str(code), "has-changes": changes, "has-output": "true"}
+    assert result.outputs == {"exitcode": str(code), "has-changes": changes}
     assert (out / "plan.md").read_text(encoding="utf-8").startswith(MARKER)
+    assert (out / "exitcode").read_text(encoding="utf-8") == f"{code}\n"  # the section for the comment
 
 
 @pytest.mark.parametrize(("code", "fails"), [(0, False), (2, False), (1, True), (3, True)])
@@ -308,7 +398,7 @@ def test_plan_job_fails_last_on_any_exit_code_but_0_and_2(
     run_step: StepRunner, code: int, fails: bool
 ) -> None:
     plan = workflow("plan")
-    last = only_job(plan)["steps"][-1]
+    last = plan["jobs"]["plan"]["steps"][-1]
     assert last["if"] == "${{ !cancelled() && steps.plan.outcome == 'success' }}"
     result = run_step(last["run"], {"WXC_EXITCODE": str(code)}, [])
     assert (result.returncode != 0) is fails
@@ -409,7 +499,11 @@ const github = {
         (p) => ({ artifacts: (fx.artifacts || {})[p.run_id] || [] })),
     },
   },
-  paginate: async (fn, params) => (await fn(params)).data,
+  // Like octokit's paginate: the items of a list answer, unwrapped from `artifacts` or `workflow_runs`.
+  paginate: async (fn, params) => {
+    const data = (await fn(params)).data;
+    return Array.isArray(data) ? data : (data.artifacts || data.workflow_runs || data);
+  },
 };
 const core = { setOutput: (k, v) => { outputs[k] = v; }, info() {}, notice() {}, warning() {} };
 const AsyncFunction = Object.getPrototypeOf(async function () {}).constructor;
@@ -534,7 +628,7 @@ def find_script() -> str:
     return script
 
 
-def test_apply_finds_the_latest_successful_plan_run_of_the_merged_pr(github_script: GitHubScript) -> None:
+def test_apply_finds_the_latest_plan_run_of_the_merged_pr(github_script: GitHubScript) -> None:
     fixture = {
         "context": PUSH_CONTEXT,
         "pulls": [
@@ -552,16 +646,20 @@ def test_apply_finds_the_latest_successful_plan_run_of_the_merged_pr(github_scri
             {"id": 2, "event": "pull_request", "created_at": "2026-01-01T01:00:00Z", "html_url": "r2"},
         ],
         "artifacts": {
-            "1": [{"name": ARTIFACT, "expired": False}],
-            "2": [{"name": ARTIFACT, "expired": False}],
-            "3": [{"name": ARTIFACT, "expired": False}],
+            "1": [{"name": f"{ARTIFACT}-acme", "expired": False}],
+            "2": [
+                {"name": f"{SECTION}-acme", "expired": False},
+                {"name": f"{ARTIFACT}-globex", "expired": False},
+            ],
+            "3": [{"name": f"{ARTIFACT}-acme", "expired": False}],
         },
     }
     result = github_script(find_script(), fixture)
     assert result["outputs"] == {"run-id": "2", "pr": "7"}
     (runs_call,) = [c for c in result["calls"] if c["name"] == "listRuns"]
     assert runs_call["params"]["head_sha"] == "h7"
-    assert runs_call["params"]["status"] == "success"
+    # A run where one org's plan failed still holds the other orgs' plans.
+    assert runs_call["params"]["status"] == "completed"
 
 
 def test_apply_finds_no_plan_for_a_direct_push_or_an_expired_artifact(github_script: GitHubScript) -> None:
@@ -574,7 +672,12 @@ def test_apply_finds_no_plan_for_a_direct_push_or_an_expired_artifact(github_scr
             {"number": 7, "merged_at": "2026-01-02", "merge_commit_sha": "merge1", "head": {"sha": "h7"}}
         ],
         "runs": [{"id": 1, "event": "pull_request", "created_at": "2026-01-01T00:00:00Z", "html_url": "r1"}],
-        "artifacts": {"1": [{"name": ARTIFACT, "expired": True}]},
+        "artifacts": {
+            "1": [
+                {"name": f"{ARTIFACT}-acme", "expired": True},
+                {"name": f"{SECTION}-acme", "expired": False},
+            ]
+        },
     }
     assert github_script(find_script(), expired)["outputs"]["run-id"] == ""
 
@@ -599,10 +702,10 @@ def test_example_calls_an_existing_reusable_workflow_with_the_secret(name: str) 
 @pytest.mark.parametrize("name", REUSABLE)
 def test_example_grants_the_permissions_the_called_job_needs(name: str) -> None:
     granted = only_job(example(name))["permissions"]
-    needed = only_job(workflow(name))["permissions"]
     rank = {"none": 0, "read": 1, "write": 2}
-    for scope, level in needed.items():
-        assert rank[granted.get(scope, "none")] >= rank[level], scope
+    for job in workflow(name)["jobs"].values():
+        for scope, level in job["permissions"].items():
+            assert rank[granted.get(scope, "none")] >= rank[level], scope
 
 
 def test_examples_run_on_the_right_events() -> None:
