@@ -116,3 +116,9 @@ def test_the_rendered_comment_has_a_heading_per_org_shown() -> None:
     tokens = MarkdownIt().parse(comment)
     h2 = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h2"]
     assert h2 == ["wxc-reconcile plan: 2 orgs", "`globex`: ❌ failed", "`acme`: 📝 changes"]
+
+
+def test_no_org_touched_says_so() -> None:
+    comment = compose([])
+    assert comment.startswith(COMMENT_MARKER)
+    assert "touches no org" in comment

@@ -756,3 +756,107 @@ def test_pre_commit_hook_runs_validate_on_yaml_files() -> None:
     assert not checked(".github/workflows/plan.yml")
     assert not checked(".pre-commit-config.yaml")
     assert not checked("README.md")
+
+
+# --- the fanned-out steps, run with a stub wxc-reconcile -------------------------------------------------
+
+
+def test_plan_step_acts_in_the_entrys_orgs_instead_of_paths(run_step: StepRunner) -> None:
+    env = {"WXC_PATHS": "locations.yaml", "WXC_MATRIX_ORGS": "acme,globex"}
+    result = run_step(step(workflow("plan"), "plan")["run"], env, [2])
+    out = run_step.runner_temp / "wxc-reconcile"
+    assert result.calls == [
+        [
+            "plan",
+            "--org",
+            "acme,globex",
+            "--out",
+            f"{out}/plan.json",
+            "--format",
+            "markdown",
+            "--detailed-exitcode",
+        ]
+    ]
+
+
+def test_per_org_credentials_are_exported_from_inherited_secrets(run_step: StepRunner) -> None:
+    secrets = {
+        "ACME_TOKEN": "acme-secret",
+        "github_token": "ghs-not-for-the-tool",
+        "PATH": "/nowhere",  # already set: never overridden
+        "webex-access-token": "",  # an explicit secret's name is no variable name
+        "WEBEX_ACCESS_TOKEN": "partner-token",
+    }
+    env = {"WXC_PATHS": "locations.yaml", "WXC_SECRETS": json.dumps(secrets), "WEBEX_ACCESS_TOKEN": ""}
+    result = run_step(step(workflow("drift"), "drift")["run"], env, [0])
+    assert result.returncode == 0, result.stdout
+    (seen,) = result.env
+    assert seen["ACME_TOKEN"] == "acme-secret"
+    assert seen["WEBEX_ACCESS_TOKEN"] == "partner-token"  # the explicit secret was not passed (empty)
+    assert seen["GITHUB_TOKEN"] is None
+    assert seen["WXC_SECRETS"] is None  # the JSON of every secret does not reach the tool
+    assert "acme-secret" not in result.stdout
+
+
+def test_an_explicit_token_wins_over_an_inherited_one(run_step: StepRunner) -> None:
+    env = {
+        "WXC_PATHS": "locations.yaml",
+        "WXC_SECRETS": json.dumps({"WEBEX_ACCESS_TOKEN": "inherited"}),
+        "WEBEX_ACCESS_TOKEN": "explicit",
+    }
+    result = run_step(step(workflow("drift"), "drift")["run"], env, [0])
+    assert result.env[0]["WEBEX_ACCESS_TOKEN"] == "explicit"
+
+
+def test_plan_matrix_is_of_the_orgs_changed_since_the_prs_base(run_step: StepRunner) -> None:
+    env = {"WXC_SINCE": "base123", "WXC_ORGS": "", "WXC_BATCH_SIZE": "1"}
+    result = run_step(step(workflow("plan"), "matrix")["run"], env, [0])
+    assert result.calls == [["matrix", "--batch-size", "1", "--changed-since", "base123"]]
+    assert json.loads(result.outputs["matrix"]) == {"include": [{"key": "acme", "orgs": "acme"}]}
+    assert result.outputs["count"] == "1"
+
+
+def test_apply_matrix_is_of_the_orgs_changed_by_the_push(run_step: StepRunner) -> None:
+    subprocess.run(["git", "init", "-q"], cwd=run_step.tmp, check=True)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "x"], cwd=run_step.tmp, check=True)
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=run_step.tmp, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    script = step(workflow("apply"), "matrix")["run"]
+    base = {"WXC_ALL": "false", "WXC_ORGS": "acme*", "WXC_BATCH_SIZE": "1"}
+
+    known = run_step(script, {**base, "WXC_SINCE": head}, [0])
+    assert known.calls == [["matrix", "--batch-size", "1", "--org", "acme*", "--changed-since", head]]
+
+    for since in ("0" * 40, "", "f" * 40):  # a new branch, a manual run, a commit force-pushed away
+        every = run_step(script, {**base, "WXC_SINCE": since}, [0])
+        assert every.calls == [["matrix", "--batch-size", "1", "--org", "acme*"]], since
+    assert "::warning::" in every.stdout
+
+    forced = run_step(script, {**base, "WXC_SINCE": head, "WXC_ALL": "true"}, [0])
+    assert forced.calls == [["matrix", "--batch-size", "1", "--org", "acme*"]]
+
+
+@pytest.mark.parametrize(
+    ("slots", "slot", "expected"), [("1", "", None), ("24", "5", "5/24"), ("3", "", "*/3")]
+)
+def test_drift_matrix_takes_a_slot(run_step: StepRunner, slots: str, slot: str, expected: str | None) -> None:
+    env = {"WXC_SLOTS": slots, "WXC_SLOT": slot, "WXC_ORGS": "", "WXC_BATCH_SIZE": "1"}
+    result = run_step(step(workflow("drift"), "matrix")["run"], env, [0])
+    (args,) = result.calls
+    if expected is None:
+        assert "--slot" not in args
+    else:
+        given = args[args.index("--slot") + 1]
+        assert re.fullmatch(expected.replace("*", "[0-2]"), given)
+
+
+def test_apply_step_applies_the_saved_plan_for_the_entrys_orgs(run_step: StepRunner) -> None:
+    saved = run_step.saved_plan()
+    env = {"WXC_PATHS": "locations.yaml", "WXC_MATRIX_ORGS": "batch-07-a,batch-07-b", "WXC_FORCE": "false"}
+    result = run_step(step(workflow("apply"), "apply")["run"], {**env, "WXC_PR": "7"}, [5, 0])
+    assert result.calls == [
+        ["apply", "--plan", str(saved), "--org", "batch-07-a,batch-07-b"],
+        ["apply", "--org", "batch-07-a,batch-07-b"],
+    ]
