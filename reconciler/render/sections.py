@@ -38,7 +38,7 @@ def compose(sections: Iterable[OrgSection], limit: int = GITHUB_COMMENT_LIMIT, *
     """
     ordered = sorted(sections, key=_rank)
     if not ordered:  # a change to no org's files: say so, rather than leave an older plan standing
-        return f"{COMMENT_MARKER}\n{TITLE}\n\n**Nothing to plan:** this change touches no org's desired state."
+        return f"{COMMENT_MARKER}\n{TITLE}\n\n**Nothing to plan:** this change touches no org's files."
     head = f"{COMMENT_MARKER}\n{TITLE}: {_count(len(ordered), 'org')}\n\n{_tally(ordered)}"
     blocks = [_section(s) for s in ordered]
     if len(head) + sum(map(len, blocks)) <= limit:
