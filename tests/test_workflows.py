@@ -83,7 +83,8 @@ def steps_using(wf: Mapping[str, Any], action: str) -> list[dict[str, Any]]:
 
 
 def all_workflow_files() -> list[Path]:
-    return sorted(WORKFLOWS.glob("*.yml")) + sorted(EXAMPLES.glob("*.yml"))
+    partner = EXAMPLES.parent / "partner" / "workflows"
+    return sorted(WORKFLOWS.glob("*.yml")) + sorted(EXAMPLES.glob("*.yml")) + sorted(partner.glob("*.yml"))
 
 
 def mappings(node: Any) -> Iterator[tuple[str, Any]]:
@@ -738,7 +739,10 @@ def test_ci_runs_the_projects_ci_script_on_push_and_pull_request() -> None:
     ]
     assert any(s.get("run") == "bash .ci/run" for s in steps)
     ci_run = (REPO / ".ci" / "run").read_text(encoding="utf-8")
-    assert "actionlint .github/workflows/*.yml examples/github/workflows/*.yml" in ci_run
+    assert (
+        "actionlint .github/workflows/*.yml examples/github/workflows/*.yml "
+        "examples/github/partner/workflows/*.yml" in ci_run
+    )
 
 
 def test_pre_commit_hook_runs_validate_on_yaml_files() -> None:
@@ -860,3 +864,36 @@ def test_apply_step_applies_the_saved_plan_for_the_entrys_orgs(run_step: StepRun
         ["apply", "--plan", str(saved), "--org", "batch-07-a,batch-07-b"],
         ["apply", "--org", "batch-07-a,batch-07-b"],
     ]
+
+
+@pytest.mark.parametrize(("code", "fails"), [("0", False), ("2", False), ("1", True), ("", True)])
+def test_the_comment_job_fails_when_any_plan_failed(run_step: StepRunner, code: str, fails: bool) -> None:
+    last = workflow("plan")["jobs"]["comment"]["steps"][-1]
+    assert last["if"] == "${{ !cancelled() }}"
+    result = run_step(last["run"], {"WXC_EXITCODE": code}, [])
+    assert (result.returncode != 0) is fails
+
+
+PARTNER = REPO / "examples" / "github" / "partner" / "workflows"
+
+
+@pytest.mark.parametrize("name", REUSABLE)
+def test_partner_example_calls_the_reusable_workflow_with_inherited_secrets(name: str) -> None:
+    job = only_job(load(PARTNER / f"{name}.yml"))
+    called = CALLED.match(job["uses"])
+    assert called, job["uses"]
+    assert called["path"] == f".github/workflows/{name}.yml"
+    assert job["secrets"] == "inherit"
+    assert set(job["with"]) <= set(workflow(name)["on"]["workflow_call"]["inputs"])
+    assert "paths" not in job["with"]  # the project file names each org's paths
+    rank = {"none": 0, "read": 1, "write": 2}
+    for called_job in workflow(name)["jobs"].values():
+        for scope, level in called_job["permissions"].items():
+            assert rank[job["permissions"].get(scope, "none")] >= rank[level], scope
+
+
+def test_partner_drift_spreads_the_orgs_over_an_hourly_schedule() -> None:
+    drift = load(PARTNER / "drift.yml")
+    (cron,) = [entry["cron"] for entry in drift["on"]["schedule"]]
+    assert cron.split()[1:] == ["*", "*", "*", "*"]  # hourly: the slot is the hour
+    assert only_job(drift)["with"]["slots"] > 1
