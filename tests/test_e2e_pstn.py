@@ -32,6 +32,17 @@ def write(tmp_path: Path, name: str, text: str) -> Path:
     return path
 
 
+def admin_sets_pstn(server: ServerThread, location: str, body: dict[str, str]) -> None:
+    """Someone else's PSTN PUT, straight to the org."""
+    answer = httpx.put(
+        f"{server.base_url}/telephony/pstn/locations/{loc_id(location)}/connection",
+        json=body,
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        timeout=10,
+    )
+    assert answer.status_code == 204
+
+
 def test_a_new_site_gets_its_first_pstn_connection_from_a_saved_plan(
     server: ServerThread, tmp_path: Path
 ) -> None:
@@ -61,13 +72,7 @@ def test_a_saved_plan_for_a_site_without_pstn_is_stale_once_someone_sets_one(
     saved = tmp_path / "plan.json"
     assert wxc("plan", str(desired), "--out", str(saved), base_url=server.base_url).returncode == 0
     # Meanwhile an admin gives Chicago a cloud provider.
-    meanwhile = httpx.put(
-        f"{server.base_url}/telephony/pstn/locations/{loc_id('Chicago')}/connection",
-        json={"id": webex_id("PSTN_CONNECTION", "Pure IP Cloud")},
-        headers={"Authorization": f"Bearer {TOKEN}"},
-        timeout=10,
-    )
-    assert meanwhile.status_code == 204
+    admin_sets_pstn(server, "Chicago", {"id": webex_id("PSTN_CONNECTION", "Pure IP Cloud")})
     stale = wxc("apply", "--plan", str(saved), str(desired), base_url=server.base_url)
     assert stale.returncode == 5, stale.stdout + stale.stderr
     assert 'pstnConnectionType was null when planned, is "NON_INTEGRATED_CCP" now' in stale.stderr
@@ -194,13 +199,11 @@ def test_a_saved_pstn_step_made_meanwhile_is_stale_naming_the_route_only(
     plan = wxc("plan", str(desired), "--out", str(saved), "--detailed-exitcode", base_url=server.base_url)
     assert plan.returncode == 2, plan.stdout + plan.stderr
     # Meanwhile an admin moves Paris to the route group: a fresh plan reads only the details now.
-    meanwhile = httpx.put(
-        f"{server.base_url}/telephony/pstn/locations/{loc_id('Paris')}/connection",
-        json={"premiseRouteType": "ROUTE_GROUP", "premiseRouteId": webex_id("ROUTE_GROUP", "EU-RG")},
-        headers={"Authorization": f"Bearer {TOKEN}"},
-        timeout=10,
+    admin_sets_pstn(
+        server,
+        "Paris",
+        {"premiseRouteType": "ROUTE_GROUP", "premiseRouteId": webex_id("ROUTE_GROUP", "EU-RG")},
     )
-    assert meanwhile.status_code == 204
     stale = wxc("apply", "--plan", str(saved), str(desired), base_url=server.base_url)
     assert stale.returncode == 5, stale.stdout + stale.stderr
     assert 'routeType was "TRUNK" when planned, is "ROUTE_GROUP" now' in stale.stderr
