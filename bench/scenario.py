@@ -109,8 +109,18 @@ class Scenario:
         return len(self.drift_details | self.drift_pstn)
 
     def managed_gets(self) -> int:
-        """One GET per managed endpoint per location: the floor the issue's bound counts."""
-        return sum(bool(e.details) + (e.pstn is not None) for e in self.entries)
+        """The GETs of the locations' own endpoints a plan needs, the floor the issue's bound counts: the
+        details of each (the desired state manages more of them than the calling-locations list carries),
+        and the PSTN connection of each that manages one, but for a local gateway the details already
+        show as desired (they name its route)."""
+        return sum(bool(e.details) + self.reads_pstn(e) for e in self.entries)
+
+    def reads_pstn(self, entry: Entry) -> bool:
+        """Whether a plan needs the PSTN GET of `entry`'s location."""
+        if entry.pstn is None:
+            return False
+        shown_by_details = bool(entry.details) and entry.pstn.type == "LOCAL_GATEWAY"
+        return not shown_by_details or entry.name in self.drift_pstn
 
     def needed_lists(self) -> dict[str, int]:
         """The lists that resolve the names this desired state uses, each with its number of items."""

@@ -73,7 +73,11 @@ def per_location(requests: list[RecordedRequest], kind: str) -> Counter[str]:
     return Counter(location_of(r) or "?" for r in requests if kind_of(r) == kind)
 
 
-def test_a_no_drift_plan_reads_each_managed_endpoint_once_and_puts_nothing(
+def counts_of_details(requests: list[RecordedRequest]) -> int:
+    return sum(per_location(requests, "GET details").values())
+
+
+def test_a_no_drift_plan_reads_each_managed_endpoint_at_most_once_and_puts_nothing(
     server: BenchServer, org: SandboxOrg, tmp_path: Path
 ) -> None:
     scenario = build_scenario(org, pstn_unmanaged=NO_PSTN)
@@ -86,7 +90,11 @@ def test_a_no_drift_plan_reads_each_managed_endpoint_once_and_puts_nothing(
     assert not [r for r in requests if r.method != "GET"]
     ids = {e.name: e.location_id for e in scenario.entries}
     assert per_location(requests, "GET details") == Counter({i: 1 for i in ids.values()})
-    assert per_location(requests, "GET PSTN") == Counter({i: 1 for n, i in ids.items() if n not in NO_PSTN})
+    # The PSTN GET of a cloud provider only: the details name a local gateway's route, as desired.
+    cloud = {e.name for e in scenario.entries if e.pstn is not None and e.pstn.type == "NON_INTEGRATED_CCP"}
+    assert cloud and len(cloud) < N - len(NO_PSTN)  # local gateways too
+    assert per_location(requests, "GET PSTN") == Counter({ids[n]: 1 for n in cloud})
+    assert counts.total - sum(counts.sent[kind] for kind in LISTS) == scenario.managed_gets()
     assert counts.sent["GET options"] == 0  # only wanted when a PSTN connection must change
     assert counts.sent["job polls"] == 0
     assert not counts.throttled and not counts.failed
@@ -123,6 +131,11 @@ def test_a_plan_with_drift_reads_options_only_where_pstn_drifted_to_a_provider_a
     }
     assert to_provider and to_provider != scenario.drift_pstn  # both kinds of PSTN drift are here
     assert per_location(requests, "GET options") == Counter({ids[n]: 1 for n in to_provider})
+    # A local gateway whose details name another route than the desired one has its PSTN GET too.
+    moved_to_trunk = scenario.drift_pstn - to_provider
+    pstn_reads = per_location(requests, "GET PSTN")
+    assert moved_to_trunk and all(pstn_reads[ids[n]] == 1 for n in moved_to_trunk)
+    assert sum(pstn_reads.values()) + counts_of_details(requests) == scenario.managed_gets()
 
 
 @pytest.mark.parametrize("drifted", [1, 7])
@@ -156,7 +169,13 @@ def test_the_drift_is_where_the_scenario_says(org: SandboxOrg) -> None:
     assert scenario.drift_details & scenario.drift_pstn
     assert scenario.drift_details - scenario.drift_pstn
     assert scenario.drift_pstn - scenario.drift_details
-    assert scenario.managed_gets() == 2 * N - len(NO_PSTN)
+    # Every location's details; the PSTN connection of the cloud providers and of the drifted ones.
+    pstn_gets = {
+        e.name
+        for e in scenario.entries
+        if e.pstn is not None and (e.pstn.type == "NON_INTEGRATED_CCP" or e.name in scenario.drift_pstn)
+    }
+    assert scenario.managed_gets() == N + len(pstn_gets)
 
 
 def test_an_estates_orgs_each_plan_in_their_own_org(tmp_path: Path) -> None:
