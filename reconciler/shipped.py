@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import json
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 # In a wheel these files are copied into reconciler/_data (see pyproject's force-include); in a source
 # checkout or an editable install they are read where people edit them.
@@ -21,3 +24,10 @@ def data_file(name: str) -> Path:
     if packaged.exists():
         return packaged
     return Path(__file__).resolve().parent.parent / _REPO_PLACES[name]
+
+
+@functools.cache
+def json_schema(name: str) -> dict[str, Any]:
+    """A shipped JSON Schema (`locations.schema.json`, `project.schema.json`), read once per process."""
+    schema: dict[str, Any] = json.loads(data_file(name).read_text(encoding="utf-8"))
+    return schema

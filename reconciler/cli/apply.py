@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from reconciler import fleet, manager, notify, planfile, safety
+from reconciler import manager, notify, planfile, safety
 from reconciler.apply import ApplyReport, StepResult
 from reconciler.cli.common import (
     EXIT_CHANGES,
@@ -25,9 +25,9 @@ from reconciler.cli.orgs import (
     OrgChoice,
     OrgRun,
     Runs,
+    Tick,
     choose,
-    failed_result,
-    heading,
+    each_org,
     load_all,
     location_options,
     most_severe,
@@ -189,41 +189,24 @@ def _apply_orgs(
 ) -> list[OrgResult]:
     """Every org's apply, side by side; each org's report shown in its group as it ends."""
     parts = _saved_parts(plan_file, runs) if plan_file is not None else {}
-    results: list[OrgResult] = []
 
-    def done(org: OrgRun, report: ApplyReport | None, error: fleet.OrgError | None) -> None:
-        if fmt == "text":
-            out.print(heading(org), soft_wrap=True)
-        if error is not None:
-            results.append(failed_result(org, error))
-            return
-        assert report is not None
+    async def work(org: OrgRun, loaded: manager.Loaded, tick: Tick) -> ApplyReport:
+        connection = org.connection(connector)
+        if plan_file is None:
+            return await manager.apply(loaded, connection, concurrency, options, on_location=tick)
+        saved = parts[org.key or ""]
+        source = str(plan_file)
+        return await manager.apply_saved(saved, source, loaded, connection, concurrency, options, tick)
+
+    def shown(org: OrgRun, report: ApplyReport) -> OrgResult:
         if fmt == "text":
             for result in report.results:
                 out.print(report_line(result), soft_wrap=True)
             out.print(report_summary(report), soft_wrap=True)
             out.print()
-        results.append(result_of(org, exit_code(report, detailed), report=report))
+        return result_of(org, exit_code(report, detailed), report=report)
 
-    async def work(item: tuple[OrgRun, manager.Loaded]) -> ApplyReport:
-        org, loaded = item
-        connection = org.connection(connector)
-        if plan_file is None:
-            return await manager.apply(loaded, connection, concurrency, options, on_location=tick)
-        saved = parts[org.key or ""]
-        return await manager.apply_saved(
-            saved, str(plan_file), loaded, connection, concurrency, options, tick
-        )
-
-    ready = []
-    for outcome in load_all(runs):
-        if outcome.value is None:
-            done(outcome.item, None, outcome.error)
-        else:
-            ready.append((outcome.item, outcome.value))
-    with progress(err, "Reading locations") as tick:
-        run(fleet.run_each(ready, work, in_flight, lambda o: done(o.item[0], o.value, o.error)))
-    results.sort(key=lambda r: runs.keys.index(r.key))
+    results = each_org(runs, work, in_flight, fmt, shown)
     show_results(results, fmt, lambda r: report_summary(r.report) if r.report else None)
     return results
 
