@@ -196,7 +196,10 @@ def read_token(
 
 
 def checked(
-    value: str, where: str, what: str = "a credential", rule: str = "it must hold the value alone, on one line"
+    value: str,
+    where: str,
+    what: str = "a credential",
+    rule: str = "it must hold the value alone, on one line",
 ) -> str:
     """`value`, if it is one header-safe word (see `token_problem`): checked here rather than by the HTTP
     library, whose refusal is a traceback that may quote it. Else a ConfigError naming `where` only."""
