@@ -25,15 +25,17 @@ def wxc(
     *args: str,
     base_url: str | None = None,
     cwd: Path | None = None,
-    token: str = TOKEN,
+    token: str | None = TOKEN,
     env: Mapping[str, str] | None = None,
     timeout: float = 120,
 ) -> subprocess.CompletedProcess[str]:
-    """Run the CLI with a clean Webex/GitHub environment; fails the test if the token shows anywhere,
-    or if the run takes more than `timeout` seconds."""
+    """Run the CLI with a clean Webex/GitHub environment (`token` None: no WEBEX_ACCESS_TOKEN at all);
+    fails the test if the token shows anywhere, or if the run takes more than `timeout` seconds."""
     assert CLI, "the wxc-reconcile console script is not installed (pip install -e '.[test]')"
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("WEBEX_", "GITHUB_"))}
-    environ.update({"NO_COLOR": "1", "WEBEX_ACCESS_TOKEN": token, **(env or {})})
+    environ.update(
+        {"NO_COLOR": "1", **({} if token is None else {"WEBEX_ACCESS_TOKEN": token}), **(env or {})}
+    )
     if base_url is not None:
         environ["WEBEX_BASE_URL"] = base_url
     result = subprocess.run(
