@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 import pytest
+from inprocess import FakeClock
 
 from reconciler.webex.client import WebexClient
 from reconciler.webex.errors import NoAnswer, Refused, WebexError
@@ -30,26 +31,10 @@ REFRESH = "refresh-SECRET-0123456789"
 SECRETS = (SECRET, REFRESH)
 
 
-class Clock:
-    """The clock of the client and the token source; sleeping moves it on and is recorded."""
-
-    def __init__(self) -> None:
-        self.now = 5_000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-        await asyncio.sleep(0)
-
-
 class Server:
     """A token endpoint issuing `token-N-SECRET…` tokens, and an API that takes the tokens in `valid`."""
 
-    def __init__(self, clock: Clock, lifetime: float = 3600, rotate: bool = False) -> None:
+    def __init__(self, clock: FakeClock, lifetime: float = 3600, rotate: bool = False) -> None:
         self.clock = clock
         self.lifetime = lifetime
         self.rotate = rotate
@@ -86,11 +71,11 @@ class Server:
         return httpx.Response(200, json={"items": [], "token": token})
 
 
-def source(clock: Clock) -> RefreshingToken:
+def source(clock: FakeClock) -> RefreshingToken:
     return RefreshingToken(RefreshGrant(CLIENT_ID, SECRET, REFRESH), clock=clock, sleep=clock.sleep)
 
 
-def make_client(server: Callable[[httpx.Request], Any], clock: Clock, auth: Any = None) -> WebexClient:
+def make_client(server: Callable[[httpx.Request], Any], clock: FakeClock, auth: Any = None) -> WebexClient:
     return WebexClient(
         BASE,
         auth or source(clock),
@@ -119,7 +104,7 @@ def assert_no_secret(text: str, *more: str) -> None:
 
 
 def test_the_first_request_trades_the_refresh_token_then_carries_the_access_token() -> None:
-    clock = Clock()
+    clock = FakeClock()
     server = Server(clock)
     body = run(lambda c: c.get_json("/locations"), make_client(server, clock))
     assert server.forms == [
@@ -135,12 +120,12 @@ def test_the_first_request_trades_the_refresh_token_then_carries_the_access_toke
 
 
 def test_the_token_is_renewed_before_it_expires_with_a_margin_from_when_it_was_asked() -> None:
-    clock = Clock()
+    clock = FakeClock()
     server = Server(clock, lifetime=1000)  # margin: a fifth of it, 200 s
 
     async def work(client: WebexClient) -> None:
         await client.get_json("/locations")
-        clock.now += 799  # the token was asked for at 5000: 799 s on, 1 s before the margin
+        clock.now += 799  # 799 s after the token was asked for, 1 s before the margin
         await client.get_json("/locations")
         assert len(server.forms) == 1
         clock.now += 1
@@ -152,7 +137,7 @@ def test_the_token_is_renewed_before_it_expires_with_a_margin_from_when_it_was_a
 
 
 def test_the_lifetime_counts_from_the_request_leaving_not_its_slow_answer() -> None:
-    clock = Clock()
+    clock = FakeClock()
     server = Server(clock, lifetime=1000)
 
     def slow(request: httpx.Request) -> httpx.Response:
@@ -160,9 +145,11 @@ def test_the_lifetime_counts_from_the_request_leaving_not_its_slow_answer() -> N
             clock.now += 50  # the answer takes 50 s: the server's clock started before it
         return server(request)
 
+    started = clock.now
+
     async def work(client: WebexClient) -> None:
-        await client.get_json("/locations")  # asked at 5000, answered at 5050
-        clock.now = 5000 + 800  # 800 s after asking: past the margin, though only 750 s after the answer
+        await client.get_json("/locations")  # asked at `started`, answered 50 s later
+        clock.now = started + 800  # 800 s after asking: past the margin, though only 750 s after the answer
         await client.get_json("/locations")
 
     run(work, make_client(slow, clock))
@@ -170,7 +157,7 @@ def test_the_lifetime_counts_from_the_request_leaving_not_its_slow_answer() -> N
 
 
 def test_a_401_renews_once_and_the_request_is_tried_again_with_the_new_token() -> None:
-    clock = Clock()
+    clock = FakeClock()
     server = Server(clock)
 
     async def work(client: WebexClient) -> dict[str, Any]:
@@ -181,11 +168,11 @@ def test_a_401_renews_once_and_the_request_is_tried_again_with_the_new_token() -
     run(work, make_client(server, clock))
     assert len(server.forms) == 2
     assert server.api == ["token-1-SECRET-abcdefgh", "token-1-SECRET-abcdefgh", "token-2-SECRET-abcdefgh"]
-    assert clock.sleeps == []  # a renewal is no fault: no back-off
+    assert clock.waits == []  # a renewal is no fault: no back-off
 
 
 def test_a_second_401_is_the_error_as_with_a_fixed_token() -> None:
-    clock = Clock()
+    clock = FakeClock()
     server = Server(clock)
 
     def refusing(request: httpx.Request) -> httpx.Response:
@@ -202,7 +189,7 @@ def test_a_second_401_is_the_error_as_with_a_fixed_token() -> None:
 
 
 def test_twenty_requests_meeting_a_401_at_once_share_one_renewal() -> None:
-    clock = Clock()
+    clock = FakeClock()
     server = Server(clock)
     refused_before_renewal: list[int] = []
 
@@ -230,7 +217,7 @@ def test_twenty_requests_meeting_a_401_at_once_share_one_renewal() -> None:
 
 
 def test_a_fixed_token_is_never_renewed() -> None:
-    clock = Clock()
+    clock = FakeClock()
     server = Server(clock)
     with pytest.raises(WebexError) as info:
         run(
@@ -242,7 +229,7 @@ def test_a_fixed_token_is_never_renewed() -> None:
 
 
 def test_a_new_refresh_token_replaces_the_old_and_every_one_is_redacted() -> None:
-    clock = Clock()
+    clock = FakeClock()
     server = Server(clock, lifetime=100, rotate=True)
 
     async def work(client: WebexClient) -> None:
@@ -286,7 +273,7 @@ def test_a_new_refresh_token_replaces_the_old_and_every_one_is_redacted() -> Non
     ],
 )
 def test_an_unusable_answer_is_refused_and_nothing_is_sent_with_it(body: Any, problem: str) -> None:
-    clock = Clock()
+    clock = FakeClock()
     server = Server(clock)
     content = body.encode() if isinstance(body, str) else json.dumps(body).encode()
     server.token_answers = [httpx.Response(200, content=content, headers={"TrackingID": "ROUTER_t1"})]
@@ -302,7 +289,7 @@ def test_an_unusable_answer_is_refused_and_nothing_is_sent_with_it(body: Any, pr
 
 @pytest.mark.parametrize("status", [400, 401])
 def test_refused_credentials_are_one_clear_error_remembered_for_the_rest_of_the_run(status: int) -> None:
-    clock = Clock()
+    clock = FakeClock()
     server = Server(clock)
     echo = f"invalid_grant: no such refresh token {REFRESH} for secret {SECRET}"  # a server that echoes
     body = {"message": echo, "errors": [{"description": echo}], "trackingId": "ROUTER_tok"}
@@ -326,7 +313,7 @@ def test_refused_credentials_are_one_clear_error_remembered_for_the_rest_of_the_
 
 
 def test_an_oauth_shaped_refusal_is_read_too() -> None:
-    clock = Clock()
+    clock = FakeClock()
     server = Server(clock)
     body = {"error": "invalid_client", "error_description": "Client authentication failed"}
     server.token_answers = [httpx.Response(401, json=body)]
@@ -335,12 +322,12 @@ def test_an_oauth_shaped_refusal_is_read_too() -> None:
 
 
 def test_a_token_endpoint_fault_is_tried_again_a_few_times() -> None:
-    clock = Clock()
+    clock = FakeClock()
     server = Server(clock)
     server.token_answers = [httpx.Response(503), httpx.ConnectError("refused")]
     run(lambda c: c.get_json("/locations"), make_client(server, clock))
     assert len(server.forms) == 3 and server.api == ["token-3-SECRET-abcdefgh"]
-    assert clock.sleeps == [0.5, 1.0]
+    assert clock.waits == [0.5, 1.0]
 
 
 @pytest.mark.parametrize(
@@ -354,7 +341,7 @@ def test_a_token_endpoint_fault_is_tried_again_a_few_times() -> None:
 def test_a_token_endpoint_down_through_its_tries_ends_the_request(
     answers: list[Any], kind: type[WebexError], status: int
 ) -> None:
-    clock = Clock()
+    clock = FakeClock()
     server = Server(clock)
     server.token_answers = list(answers)
     with pytest.raises(kind) as info:
@@ -364,7 +351,7 @@ def test_a_token_endpoint_down_through_its_tries_ends_the_request(
 
 
 def test_another_4xx_of_the_token_endpoint_is_not_tried_again() -> None:
-    clock = Clock()
+    clock = FakeClock()
     server = Server(clock)
     server.token_answers = [httpx.Response(404, json={"message": "no such endpoint"})]
     with pytest.raises(WebexError, match="HTTP 404 on POST /access_token: no such endpoint"):
@@ -374,7 +361,7 @@ def test_another_4xx_of_the_token_endpoint_is_not_tried_again() -> None:
 
 def test_the_source_works_across_event_loops() -> None:
     # The CLI may run one event loop after another with one connection's token source.
-    clock = Clock()
+    clock = FakeClock()
     server = Server(clock, lifetime=100)
     auth = source(clock)
     for _ in range(2):
@@ -384,7 +371,7 @@ def test_the_source_works_across_event_loops() -> None:
 
 
 def test_reprs_show_no_secret() -> None:
-    clock = Clock()
+    clock = FakeClock()
     auth = source(clock)
     assert_no_secret(repr(auth) + repr(RefreshGrant(CLIENT_ID, SECRET, REFRESH)))
     assert "fixed-token-0123456789" not in repr(StaticToken("fixed-token-0123456789"))
