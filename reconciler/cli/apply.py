@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -36,6 +38,7 @@ from reconciler.cli.orgs import (
     show_results,
 )
 from reconciler.cli.output import output_file, write
+from reconciler.connection import Connection
 from reconciler.jobs import JobPolling
 from reconciler.plan import Plan
 from reconciler.render.json import report_json
@@ -109,12 +112,22 @@ def apply(
             else None
         )
         options = manager.ApplyOptions(thresholds, force, dry_run, polling=polling)
+        connections: list[Connection] = []  # each org's, for the secrets the announcement must not carry
         results = _apply_orgs(
-            runs, connector, concurrency, orgs.in_flight, options, fmt, plan_file, detailed_exitcode
+            runs,
+            connector,
+            concurrency,
+            orgs.in_flight,
+            options,
+            fmt,
+            plan_file,
+            detailed_exitcode,
+            connections,
         )
         code = most_severe([r.exit_code for r in results])
         if notify_room and herald is not None:
-            _announce(notify_room, orgs_markdown(results, notify.MAX_MESSAGE_BYTES), herald)
+            secrets = [secret for connection in connections for secret in connection.credentials.secrets]
+            _announce(notify_room, orgs_markdown(results, notify.MAX_MESSAGE_BYTES), herald, secrets)
         if json_report is not None and not write(
             json_report, orgs_json(results) + "\n", "the JSON report", "the report is on stdout"
         ):
@@ -147,7 +160,8 @@ def apply(
         report = run(applying)
     show_report(report, fmt)
     if notify_room and announcer is not None:
-        _announce(notify_room, report_markdown(report, limit=notify.MAX_MESSAGE_BYTES), announcer)
+        markdown = report_markdown(report, limit=notify.MAX_MESSAGE_BYTES)
+        _announce(notify_room, markdown, announcer, connection.credentials.secrets)
     if json_report is not None and not write(
         json_report, report_json(report) + "\n", "the JSON report", "the report is on stdout"
     ):
@@ -155,8 +169,10 @@ def apply(
     return exit_code(report, detailed_exitcode)
 
 
-def _announce(room: str, markdown: str, announcer: notify.Announcer) -> None:
-    warning = run(notify.announce(room, markdown, announcer))
+def _announce(room: str, markdown: str, announcer: notify.Announcer, secrets: Iterable[str]) -> None:
+    """Post the report; `secrets` are what the run's tokens became (renewed ones too): never posted."""
+    hidden = replace(announcer, hidden=(*announcer.hidden, *secrets))
+    warning = run(notify.announce(room, markdown, hidden))
     if warning:
         err.print(warning, style="yellow", soft_wrap=True, markup=False)
 
@@ -186,12 +202,14 @@ def _apply_orgs(
     fmt: str,
     plan_file: Path | None,
     detailed: bool,
+    connections: list[Connection],
 ) -> list[OrgResult]:
     """Every org's apply, side by side; each org's report shown in its group as it ends."""
     parts = _saved_parts(plan_file, runs) if plan_file is not None else {}
 
     async def work(org: OrgRun, loaded: manager.Loaded, tick: Tick) -> ApplyReport:
         connection = org.connection(connector)
+        connections.append(connection)
         if plan_file is None:
             return await manager.apply(loaded, connection, concurrency, options, on_location=tick)
         saved = parts[org.key or ""]

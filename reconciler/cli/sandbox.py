@@ -129,10 +129,49 @@ _FAULT_OPTIONS: list[Callable[[Any], Any]] = [
 ]
 
 
-def _fault_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    for option in reversed(_FAULT_OPTIONS):
-        command = option(command)
-    return command
+# The token endpoint's integration and lifetimes (TokenSettings); the defaults are the sandbox's own.
+_TOKEN_OPTIONS: list[Callable[[Any], Any]] = [
+    click.option(
+        "--token-lifetime",
+        type=click.IntRange(min=1),
+        default=1_209_600,
+        show_default=True,
+        metavar="SECONDS",
+        help="How long the access tokens of POST /v1/access_token last; then they answer 401.",
+    ),
+    click.option(
+        "--client-id",
+        default="sandbox-client",
+        show_default=True,
+        help="The client id the token endpoint takes.",
+    ),
+    click.option(
+        "--client-secret",
+        default="sandbox-secret",
+        show_default=True,
+        help="The client secret it takes (a made-up one: never give a real secret here).",
+    ),
+    click.option(
+        "--refresh-token",
+        default="sandbox-refresh",
+        show_default=True,
+        help="The refresh token it takes first.",
+    ),
+    click.option(
+        "--rotate-refresh-tokens",
+        is_flag=True,
+        help="Answer every renewal with a new refresh token, and refuse the one it replaces.",
+    ),
+]
+
+
+def _options(options: list[Callable[[Any], Any]]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
 
 
 @click.group()
@@ -150,15 +189,33 @@ def sandbox() -> None:
     show_default=True,
     help="State file, shared with --sandbox.",
 )
-@click.option("--require-token", is_flag=True, help="Accept only the token in $WEBEX_ACCESS_TOKEN.")
-@_fault_options
+@click.option(
+    "--require-token",
+    is_flag=True,
+    help="Accept only the token in $WEBEX_ACCESS_TOKEN (and those of the token endpoint).",
+)
+@_options(_TOKEN_OPTIONS)
+@_options(_FAULT_OPTIONS)
 @handles_user_errors
-def serve(host: str, port: int, state: Path, require_token: bool, **faults: Any) -> int:
+def serve(
+    host: str,
+    port: int,
+    state: Path,
+    require_token: bool,
+    token_lifetime: int,
+    client_id: str,
+    client_secret: str,
+    refresh_token: str,
+    rotate_refresh_tokens: bool,
+    **faults: Any,
+) -> int:
     """Serve the sandbox org over HTTP (base URL http://HOST:PORT/v1).
 
+    Its token endpoint, POST /v1/access_token, trades the refresh token below for access tokens.
     Faults are off unless switched on below; the routing-prefix counters apply in the order listed.
     """
     from reconciler.sandbox import SandboxOrgs, SandboxSettings, StateFileError
+    from reconciler.sandbox.endpoints.access_token import Integration, TokenSettings
     from reconciler.sandbox.faults import describe
     from reconciler.sandbox.server import serve as serve_org
 
@@ -170,14 +227,22 @@ def serve(host: str, port: int, state: Path, require_token: bool, **faults: Any)
     except StateFileError as exc:
         raise ConfigError(str(exc)) from None
     settings = SandboxSettings(**faults)
+    integration = Integration(client_id, client_secret, refresh_token)
+    tokens = TokenSettings((integration,), token_lifetime, rotate_refresh_tokens)
     names = ", ".join(org.name for org in orgs.orgs.values())
     err.print(f"Sandbox at http://{host}:{port}/v1: {names} (state in {state})", markup=False, soft_wrap=True)
     if len(orgs.orgs) > 1:
         for org in orgs.orgs.values():
             err.print(f"  orgId={org.id}  {org.name}", markup=False, soft_wrap=True)
     err.print(f"Routing-prefix jobs take {settings.job_seconds:g} s.", markup=False)
+    err.print(
+        f"Token endpoint: POST /v1/access_token for client {client_id!r}; access tokens last "
+        f"{token_lifetime} s" + (", refresh tokens rotate." if rotate_refresh_tokens else "."),
+        markup=False,
+        soft_wrap=True,
+    )
     err.print("Faults: " + ("; ".join(describe(settings)) or "none"), markup=False, soft_wrap=True)
-    serve_org(host, port, state, token, settings)
+    serve_org(host, port, state, token, settings, tokens)
     return EXIT_OK
 
 

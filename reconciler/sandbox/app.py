@@ -23,6 +23,7 @@ from starlette.routing import Route
 from reconciler.sandbox import endpoints, views
 from reconciler.sandbox.api import Api, Handler, Routes, contains
 from reconciler.sandbox.endpoints import messages
+from reconciler.sandbox.endpoints.access_token import TokenIssuer, TokenSettings
 from reconciler.sandbox.errors import NOT_FOUND, WebexError, http_error_handler, webex_error_handler
 from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.gateway import Gateway, RecordedRequest
@@ -126,6 +127,7 @@ def create_app(
     state_path: Path | None = None,
     token: str | None = None,
     settings: SandboxSettings | None = None,
+    tokens: TokenSettings | None = None,
 ) -> Starlette:
     """The simulator over `org`, one org or several (mutated in place; saved to `state_path` after each
     successful change). A request acts in the org its `orgId` names, else in the first (the token's own).
@@ -134,19 +136,25 @@ def create_app(
     each request holds its lock and first reads it afresh if another changed it (see
     `reconciler.sandbox.statefile`); `org` is served as it is until the file exists.
 
-    `token=None` accepts any non-empty bearer token, which may act in every org. `app.state.orgs` is the
-    live SandboxOrgs, `app.state.org` the token's own org (the live object as long as the state keeps
-    that org first), `app.state.requests` the list of RecordedRequest answered so far,
-    `app.state.settings` the settings (change their fields to change the app's behaviour),
-    `app.state.faults` the faults' random generator and each org's rate limits.
+    `token=None` accepts any non-empty bearer token, which may act in every org; an access token of the
+    token endpoint (`tokens`: whose refresh tokens it takes, and for how long its tokens last) is
+    accepted until it expires. `app.state.orgs` is the live SandboxOrgs, `app.state.org` the token's own
+    org (the live object as long as the state keeps that org first), `app.state.requests` the list of
+    RecordedRequest answered so far, `app.state.settings` the settings (change their fields to change the
+    app's behaviour), `app.state.faults` the faults' random generator and each org's rate limits,
+    `app.state.tokens` the token endpoint's issuer.
     """
     orgs = SandboxOrgs.of(org)
     settings = settings or SandboxSettings()
     faults = Faults(settings)
+    issuer = TokenIssuer(tokens or TokenSettings(), settings)
     log: list[RecordedRequest] = []
+    gateway = Middleware(
+        Gateway, orgs=orgs, token=token, settings=settings, faults=faults, log=log, issuer=issuer
+    )
     app = Starlette(
-        routes=_routes(Api(orgs, settings, state_path)),
-        middleware=[Middleware(Gateway, orgs=orgs, token=token, settings=settings, faults=faults, log=log)],
+        routes=[*issuer.routes(), *_routes(Api(orgs, settings, state_path))],
+        middleware=[gateway],
         exception_handlers={WebexError: webex_error_handler, HTTPException: http_error_handler},
     )
     app.router.redirect_slashes = False
@@ -155,4 +163,5 @@ def create_app(
     app.state.requests = log
     app.state.settings = settings
     app.state.faults = faults
+    app.state.tokens = issuer
     return app

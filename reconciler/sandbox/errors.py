@@ -14,6 +14,9 @@ errorCode status meaning
 4009      404    the PSTN service's ``{"errorMessage", "errorCode", "trackingId"}`` (no ``message``) for a
                  calling location whose PSTN connection was never set: "PSTN for the location is not
                  configured." (the live text; the status and code are not on record)
+4010      400    the token endpoint (``POST /v1/access_token``): a field missing, a grant type other than
+                 ``refresh_token``, or a refresh token it does not know (or replaced by a newer one)
+4011      401    the token endpoint: an unknown client id, or a wrong client secret
 4029      429    rate limited (the org's token bucket or sliding window); the ``Retry-After`` header says
                  how many whole seconds to wait (or carries the text of ``SandboxSettings.retry_after``)
 4400      400    a bad query parameter (``max``, ``start``, ``order``, ``serviceTypes``)
@@ -54,6 +57,8 @@ FORBIDDEN = 4003
 METHOD_NOT_ALLOWED = 4005
 NOT_FOUND = 4008
 PSTN_NOT_CONFIGURED = 4009
+TOKEN_GRANT = 4010
+TOKEN_CLIENT = 4011
 RATE_LIMITED = 4029
 BAD_QUERY = 4400
 DUPLICATE_ROUTING_PREFIX = 5600

@@ -12,6 +12,7 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reconciler.sandbox.app import create_app
+from reconciler.sandbox.endpoints.access_token import TokenIssuer, TokenSettings
 from reconciler.sandbox.faults import CLOSE_CONNECTION_KEY
 from reconciler.sandbox.gateway import RecordedRequest
 from reconciler.sandbox.org import SandboxOrg, SandboxOrgs
@@ -44,10 +45,11 @@ def serve(
     state_path: Path | None = None,
     token: str | None = None,
     settings: SandboxSettings | None = None,
+    tokens: TokenSettings | None = None,
 ) -> None:
     """Serve the sandbox's orgs (read from `state_path`, else the seed) until interrupted."""
     orgs = SandboxOrgs.load(state_path) if state_path is not None else SandboxOrgs.seed()
-    app = create_app(orgs, state_path=state_path, token=token, settings=settings)
+    app = create_app(orgs, state_path=state_path, token=token, settings=settings, tokens=tokens)
     uvicorn.run(DroppableConnections(app), host=host, port=port, log_level="info")
 
 
@@ -65,6 +67,7 @@ class ServerThread:
         state_path: Path | None = None,
         token: str | None = None,
         settings: SandboxSettings | None = None,
+        tokens: TokenSettings | None = None,
         startup_timeout: float = 10.0,
     ) -> None:
         self.app: Starlette = create_app(
@@ -72,6 +75,7 @@ class ServerThread:
             state_path=state_path,
             token=token,
             settings=settings,
+            tokens=tokens,
         )
         config = uvicorn.Config(
             DroppableConnections(self.app), host="127.0.0.1", port=0, log_level="warning", lifespan="off"
@@ -103,6 +107,12 @@ class ServerThread:
         """The live settings: change a field to change how the running server behaves."""
         settings: SandboxSettings = self.app.state.settings
         return settings
+
+    @property
+    def tokens(self) -> TokenIssuer:
+        """The token endpoint's issuer: `issued` counts the access tokens it gave out."""
+        tokens: TokenIssuer = self.app.state.tokens
+        return tokens
 
     @property
     def requests(self) -> list[RecordedRequest]:
