@@ -232,6 +232,23 @@ def test_routing_prefix_is_unique_across_files_and_null_is_not_counted() -> None
     ]
 
 
+def test_the_first_owner_of_a_routing_prefix_is_named_escaped() -> None:
+    # The name is an error of its own (a control character), but the routing prefix it holds is still
+    # checked, and the second location's message must not carry the raw character.
+    errors = errors_of(
+        """
+        version: 1
+        locations:
+          - name: "\\x1f"
+            routingPrefix: "212"
+          - name: Denver
+            routingPrefix: "212"
+        """
+    )
+    duplicate = next(error for error in errors if "already used" in error)
+    assert "location '\\x1f'" in duplicate and "\x1f" not in duplicate, duplicate
+
+
 def test_a_routing_prefix_in_defaults_is_reported_once() -> None:
     errors = errors_of(
         """

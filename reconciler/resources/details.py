@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from reconciler.desired.display import UNSAFE
+from reconciler.desired.display import UNSAFE, printable
 from reconciler.desired.loader import quoted
 from reconciler.desired.merge import FieldSet
 from reconciler.desired.model import DesiredLocation, DesiredState, InputError
@@ -208,7 +208,7 @@ def unique_routing_prefixes(locations: list[FieldSet]) -> list[InputError]:
             )
         else:
             owner = first[prefix].text("name")
-            who = f"location '{owner}'" if owner is not None else "another location"
+            who = f"location '{printable(owner)}'" if owner is not None else "another location"
             message = f"routingPrefix {quoted(prefix)} is already used by {who} at {there}"
         errors.append(InputError(here, message))
     return errors
