@@ -23,6 +23,7 @@ from reconciler.desired.display import printable
 from reconciler.desired.loader import Document, load_file, position_at
 from reconciler.desired.merge import FieldSet, layer_of
 from reconciler.desired.model import InputError, InvalidInput, Position
+from reconciler.desired.schema import describe_error
 from reconciler.shipped import data_file
 
 if TYPE_CHECKING:
@@ -152,9 +153,16 @@ def _schema_errors(document: Document) -> list[InputError]:
         if "propertyNames" in error.schema_path and isinstance(error.instance, str):  # a bad key
             position = position_at(document, (*path, error.instance), key=True)
             errors.append(InputError(position, f"{printable(repr(error.instance), 60)} is not {_KEY_RULE}"))
-            continue
-        errors.append(InputError(position_at(document, path), f"{where}: {_message(error)}"))
+        elif error.validator in _OWN_MESSAGES:
+            errors.append(InputError(position_at(document, path), f"{where}: {_message(error)}"))
+        else:  # told as in a desired-state file: an unknown field at its key, a digit's quoted form
+            errors.extend(describe_error(document, path, error))
     return errors
+
+
+# What the desired-state files' messages would say wrongly here: a pattern explained by its description
+# (a variable's name, not a field's format), and an `orgs` mapping that must not be empty.
+_OWN_MESSAGES = frozenset({"pattern", "minProperties"})
 
 
 _KEY_RULE = "an org key: 1 to 40 lowercase letters, digits, '-' or '_', starting with a letter or digit"
