@@ -128,7 +128,8 @@ def _same_org_twice(document: Document) -> list[InputError]:
         if org_id in first:
             which = f"orgId {printable(org_id, 80)}" if org_id else "the token's own org (no orgId)"
             message = f"org {key!r} acts in {which}, as org {first[org_id]!r} does; give each org once"
-            where = position_at(document, ("orgs", key, "orgId"), key=org_id is None)
+            # at the orgId, or at the org's key when it has none (there is no orgId to point at)
+            where = position_at(document, ("orgs", key, "orgId") if org_id else ("orgs", key), key=not org_id)
             errors.append(InputError(where, message))
         else:
             first[org_id] = key
