@@ -60,7 +60,7 @@ def test_a_failing_org_never_stops_another_and_the_exit_code_is_the_worst(
     # Grouped: acme's plan under acme's heading (groups come as orgs end, so in either order)
     plan_at = result.stdout.index('"Acme-Denver"')
     assert acme < plan_at and (globex < acme or plan_at < globex)
-    assert f"globex: error: " in result.stderr and "404" in result.stderr
+    assert "globex: error: " in result.stderr and "404" in result.stderr
     lines = result.stdout.splitlines()
     assert any(line.startswith("acme    Plan: 2 of 2 locations to change") for line in lines), result.stdout
     assert "globex  failed (exit 1)" in lines
@@ -167,10 +167,11 @@ def test_markdown_is_one_comment_with_a_section_per_org(server: ServerThread, re
     result = wxc("plan", "--format", "markdown", base_url=server.base_url, cwd=repo)
     assert result.returncode == 1
     text = result.stdout
-    acme, globex = text.find("acme"), text.find("globex")
-    assert acme != -1 and globex != -1
-    assert "Acme-Denver" in text and "**Failed** (exit 1)" in text
-    assert text.count("━━") == 0  # no text headings in a comment
+    assert text.count("<!-- wxc-reconcile:plan -->") == 1  # one sticky comment for every org
+    acme, globex = text.index("### org `acme`"), text.index("### org `globex`")
+    assert acme < text.index('`"Acme-Denver"`') < globex  # acme's changes in acme's section
+    assert text.index("**Failed** (exit 1)") > globex and "404" in text[globex:]
+    assert "━━" not in text  # no terminal headings in a comment
 
 
 def test_validate_checks_each_org_offline(tmp_path: Path) -> None:
