@@ -78,10 +78,19 @@ def test_org_globs_and_comma_lists_choose_the_orgs(server: ServerThread, repo: P
     assert "All orgs: 2 orgs, 1 with changes, 1 failed." in both.stdout
 
 
-def test_an_org_naming_nothing_is_invalid_before_any_request(server: ServerThread, repo: Path) -> None:
-    result = wxc("plan", "--org", "acme", "--org", "nope", base_url=server.base_url, cwd=repo)
+@pytest.mark.parametrize(
+    ("flags", "said"),
+    [
+        (("--org", "acme", "--org", "nope"), "--org 'nope' names no org here (acme, globex)"),
+        (("--location", "Nowhere"), "--location 'Nowhere' names no location of the desired state"),
+    ],
+)
+def test_a_flag_naming_nothing_is_invalid_before_any_request(
+    server: ServerThread, repo: Path, flags: tuple[str, ...], said: str
+) -> None:
+    result = wxc("plan", *flags, base_url=server.base_url, cwd=repo)
     assert result.returncode == 3, result.stdout + result.stderr
-    assert "--org 'nope' names no org here (acme, globex)" in result.stderr
+    assert said in result.stderr
     assert server.requests == []
 
 
@@ -92,13 +101,6 @@ def test_location_and_exclude_narrow_the_plan(server: ServerThread, repo: Path) 
     excluded = wxc("plan", "--org", "acme", "--exclude", "Denver", base_url=server.base_url, cwd=repo)
     assert excluded.returncode == 0, excluded.stderr
     assert '"Acme-Paris"' in excluded.stdout and "Acme-Denver" not in excluded.stdout
-
-
-def test_a_location_naming_nothing_is_invalid_before_any_request(server: ServerThread, repo: Path) -> None:
-    result = wxc("plan", "--location", "Nowhere", base_url=server.base_url, cwd=repo)
-    assert result.returncode == 3, result.stdout + result.stderr
-    assert "--location 'Nowhere' names no location of the desired state" in result.stderr
-    assert server.requests == []
 
 
 def test_a_saved_project_plan_applies_then_the_next_plan_is_clean(server: ServerThread, repo: Path) -> None:
