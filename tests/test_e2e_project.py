@@ -1,7 +1,7 @@
 """End to end: a project of two orgs, through the installed CLI, against the simulator on 127.0.0.1.
 
 Until the sandbox holds several orgs, the second org is one the sandbox does not have (an unknown
-`orgId` is a 404): one org failing must never stop the other, and the exit code is the worst of theirs.
+`orgId` is refused): one org failing must never stop the other, and the exit code is the worst of theirs.
 The tests of two orgs that both exist are skipped unless the sandbox can hold two.
 """
 
@@ -26,6 +26,8 @@ locations:
   - name: Paris
     externalCallerIdName: Acme-Paris
 """
+# An orgId the sandbox does not hold: refused (404 while it holds one org, 403 once it holds several).
+REFUSED = "HTTP 40"
 GLOBEX = "version: 1\nlocations:\n  - name: Denver\n    externalCallerIdName: Globex-Denver\n"
 
 
@@ -60,7 +62,7 @@ def test_a_failing_org_never_stops_another_and_the_exit_code_is_the_worst(
     # Grouped: acme's plan under acme's heading (groups come as orgs end, so in either order)
     plan_at = result.stdout.index('"Acme-Denver"')
     assert acme < plan_at and (globex < acme or plan_at < globex)
-    assert "globex: error: " in result.stderr and "404" in result.stderr
+    assert f"globex: error: {REFUSED}" in result.stderr
     lines = result.stdout.splitlines()
     assert any(line.startswith("acme    Plan: 2 of 2 locations to change") for line in lines), result.stdout
     assert "globex  failed (exit 1)" in lines
@@ -161,7 +163,7 @@ def test_json_carries_the_org_keys(server: ServerThread, repo: Path) -> None:
     assert (acme["org"], acme["orgId"], acme["exitCode"]) == ("acme", None, 0)
     assert len(acme["plan"]["steps"]) == 2
     assert (globex["org"], globex["orgId"], globex["exitCode"]) == ("globex", UNKNOWN_ORG, 1)
-    assert "404" in globex["error"] and "plan" not in globex
+    assert globex["error"].startswith(REFUSED) and "plan" not in globex
     assert document["summary"] == {"orgs": 2, "withChanges": 1, "failed": 1}
 
 
@@ -172,7 +174,7 @@ def test_markdown_is_one_comment_with_a_section_per_org(server: ServerThread, re
     assert text.count("<!-- wxc-reconcile:plan -->") == 1  # one sticky comment for every org
     acme, globex = text.index("### org `acme`"), text.index("### org `globex`")
     assert acme < text.index('`"Acme-Denver"`') < globex  # acme's changes in acme's section
-    assert text.index("**Failed** (exit 1)") > globex and "404" in text[globex:]
+    assert text.index("**Failed** (exit 1)") > globex and REFUSED in text[globex:]
     assert "━━" not in text  # no terminal headings in a comment
 
 
