@@ -1,4 +1,5 @@
-"""What a benchmark run is made of: the generated org, a desired state for it, the server, its request log.
+"""What a benchmark run is made of: the generated org (or orgs), a desired state for each, the server, its
+request log.
 
 Shared by bench/plan_bench.py and tests/test_bench_counts.py. Nothing here measures time or memory;
 `RequestTimes` only notes when the server saw each request arrive and leave.
@@ -23,7 +24,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from reconciler.sandbox import RecordedRequest, SandboxOrg, SandboxSettings, ServerThread
+from reconciler.sandbox import RecordedRequest, SandboxOrg, SandboxOrgs, SandboxSettings, ServerThread
 from reconciler.sandbox.org import Location
 
 TOKEN = "bench-token-0123456789abcdefghijklmnopqrstuvwxyz"
@@ -108,8 +109,18 @@ class Scenario:
         return len(self.drift_details | self.drift_pstn)
 
     def managed_gets(self) -> int:
-        """One GET per managed endpoint per location: the floor the issue's bound counts."""
-        return sum(bool(e.details) + (e.pstn is not None) for e in self.entries)
+        """The GETs of the locations' own endpoints a plan needs, the floor the issue's bound counts: the
+        details of each (the desired state manages more of them than the calling-locations list carries),
+        and the PSTN connection of each that manages one, but for a local gateway the details already
+        show as desired (they name its route)."""
+        return sum(bool(e.details) + self.reads_pstn(e) for e in self.entries)
+
+    def reads_pstn(self, entry: Entry) -> bool:
+        """Whether a plan needs the PSTN GET of `entry`'s location."""
+        if entry.pstn is None:
+            return False
+        shown_by_details = bool(entry.details) and entry.pstn.type == "LOCAL_GATEWAY"
+        return not shown_by_details or entry.name in self.drift_pstn
 
     def needed_lists(self) -> dict[str, int]:
         """The lists that resolve the names this desired state uses, each with its number of items."""
@@ -187,6 +198,38 @@ def build_scenario(
     return Scenario(
         org, tuple(entries), frozenset(drift_details), frozenset(drift_pstn), frozenset(drift_prefix)
     )
+
+
+@dataclass(frozen=True)
+class Estate:
+    """A partner's estate: generated orgs in one sandbox state, and a scenario for each, by org key."""
+
+    orgs: SandboxOrgs
+    scenarios: Mapping[str, Scenario]  # by the org's key in the project file: customer-001, ...
+
+    def write(self, directory: Path) -> Path:
+        """The config repo: `wxc-reconcile.yaml` naming every org, and `orgs/<key>/locations.yaml`."""
+        lines = ["# Written by bench/scenario.py: a generated estate, one org per customer.", ""]
+        lines += ["version: 1", "orgs:"]
+        for key, scenario in self.scenarios.items():
+            folder = directory / "orgs" / key
+            folder.mkdir(parents=True, exist_ok=True)
+            scenario.write(folder)
+            lines += [f"  {key}:", f"    orgId: {scenario.org.id}", f"    paths: [orgs/{key}]"]
+        project = directory / "wxc-reconcile.yaml"
+        project.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return project
+
+
+def build_estate(n_orgs: int, n_locations: int, *, drift: int = 0, seed: int = 0) -> Estate:
+    """`n_orgs` generated orgs of `n_locations` each, every org's desired state as build_scenario makes
+    it (`drift` locations each, picked by `seed` plus the org's number, so the orgs drift apart)."""
+    orgs = SandboxOrgs.generate(n_orgs, n_locations)
+    scenarios = {
+        org.name.lower(): build_scenario(org, drift=drift, seed=seed + number)
+        for number, org in enumerate(orgs.orgs.values())
+    }
+    return Estate(orgs, scenarios)
 
 
 def _current_details(location: Location) -> dict[str, Any]:
@@ -273,6 +316,11 @@ def kind_of(request: RecordedRequest) -> str:
     if _OPTIONS.fullmatch(path) and method == "GET":
         return "GET options"
     return f"other {method} {path}"
+
+
+def org_of(request: RecordedRequest) -> str | None:
+    """The orgId a request acted in; None: the token's own org."""
+    return request.query.get("orgId")
 
 
 def location_of(request: RecordedRequest) -> str | None:
@@ -376,7 +424,7 @@ class Mark:
 class BenchServer:
     """The sandbox over real HTTP on 127.0.0.1 (ServerThread), accepting only TOKEN, timing each request."""
 
-    def __init__(self, org: SandboxOrg, settings: SandboxSettings) -> None:
+    def __init__(self, org: SandboxOrg | SandboxOrgs, settings: SandboxSettings) -> None:
         self.thread = ServerThread(org, token=TOKEN, settings=settings)
         self.times: list[tuple[float, float]] = []
         self.thread.app.add_middleware(RequestTimes, times=self.times)

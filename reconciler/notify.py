@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import httpx
 
-from reconciler.connection import ONE_TOKEN, SANDBOX_TOKEN, ConfigError, Connection, token_problem
+from reconciler.connection import ONE_TOKEN, SANDBOX_TOKEN, ConfigError, Connection
 from reconciler.webex.client import THROTTLED, RetryPolicy, WebexClient
 from reconciler.webex.errors import WebexError
-from reconciler.webex.security import redact, secret_forms
+from reconciler.webex.security import redact, secret_forms, token_problem
 
 TOKEN_VARIABLE = "WEBEX_NOTIFY_TOKEN"
 # Create a Message: "The maximum message length is 7439 bytes" (markdown, as text and html).
@@ -68,9 +68,8 @@ class Announcer:
 def announcer(connection: Connection, environ: Mapping[str, str] = os.environ) -> Announcer:
     """The announcer for an apply over `connection`; ConfigError (exit 3) when the bot's token is
     missing or unusable. The sandbox needs none: it accepts any token."""
-    return announcer_at(
-        connection.base_url, connection.sandbox, connection.limits.timeout, (connection.token,), environ
-    )
+    hidden = connection.credentials.secrets
+    return announcer_at(connection.base_url, connection.sandbox, connection.limits.timeout, hidden, environ)
 
 
 def announcer_at(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import fnmatch
 import functools
-import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from reconciler.desired.loader import Document, JsonPath, load_file, position_at
 from reconciler.desired.merge import FieldSet, layer_of
 from reconciler.desired.model import InputError, InvalidInput, Position
 from reconciler.desired.schema import describe_error, owned_by_rules
-from reconciler.shipped import data_file
+from reconciler.shipped import json_schema
 
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
@@ -191,13 +190,7 @@ def _message(error: Any) -> str:
 
 
 @functools.cache
-def load_schema() -> dict[str, Any]:
-    schema: dict[str, Any] = json.loads(data_file(SCHEMA_FILE).read_text(encoding="utf-8"))
-    return schema
-
-
-@functools.cache
 def _validator() -> Draft202012Validator:
     from jsonschema import Draft202012Validator
 
-    return Draft202012Validator(load_schema())
+    return Draft202012Validator(json_schema(SCHEMA_FILE))

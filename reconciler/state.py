@@ -14,7 +14,7 @@ from typing import Any
 from reconciler.desired.model import DesiredLocation, DesiredState
 from reconciler.resources import RESOURCES
 from reconciler.resources.base import SHARED_LOOKUPS, Reads, Resource, merged
-from reconciler.webex.api import CallingApi, ConnectionOption, Location, Named
+from reconciler.webex.api import CallingApi, CallingLocation, ConnectionOption, Location, Named
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,8 @@ class LocationState:
     name: str
     details: Mapping[str, Any] | None = None
     # The PSTN connection, with a local gateway's route even when the PSTN answer lacks it (see
-    # `resources.pstn.with_route`); `{}` when the location has none set up yet.
+    # `resources.pstn.with_route`), or only that route when the details showed it as desired (see
+    # `resources.pstn.RouteFromDetails`); `{}` when the location has none set up yet.
     pstn: Mapping[str, Any] | None = None
     options: tuple[ConnectionOption, ...] | None = None  # only when it must change to a cloud provider
     # What every other resource read, by its kind (absent: not read): a new endpoint needs no attribute.
@@ -60,14 +61,14 @@ async def fetch_current(
         _own_lookups(api, wanted),
     )
     trunks, route_groups = routes
-    ids = {loc.name: loc.id for loc in calling}
-    if all_locations is None and any(loc.name not in ids for loc in desired.locations):
+    listed = {loc.name: loc for loc in calling}
+    if all_locations is None and any(loc.name not in listed for loc in desired.locations):
         # Only to say why a name is unknown (exists but not calling-enabled); costs nothing when all match.
         all_locations = tuple(await api.list_locations())
     route_names = {r.id: r.name for r in (*trunks, *route_groups)}
-    found = [loc for loc in desired.locations if loc.name in ids]
+    found = [loc for loc in desired.locations if loc.name in listed]
     fetched = await asyncio.gather(
-        *(_fetch_location(api, loc, ids[loc.name], route_names, on_location) for loc in found)
+        *(_fetch_location(api, loc, listed[loc.name], route_names, on_location) for loc in found)
     )
     return CurrentState(
         calling_locations=tuple(calling),
@@ -109,16 +110,16 @@ async def _list_all_locations(api: CallingApi, needed: frozenset[str]) -> tuple[
 async def _fetch_location(
     api: CallingApi,
     desired: DesiredLocation,
-    location_id: str,
+    location: CallingLocation,
     route_names: Mapping[str, str],
     on_location: ProgressCallback | None,
 ) -> LocationState:
-    """Each managed endpoint of one location, read concurrently; a GET two resources need is made once."""
-    reads = Reads(api, location_id)
-    wanted = [(resource, resource.desired(desired)) for resource in RESOURCES]
-    parts = await asyncio.gather(
-        *(resource.read(reads, want, route_names) for resource, want in wanted if want is not None)
-    )
+    """Each managed endpoint of one location, read concurrently; a GET two resources need is made once,
+    and one whose answer is known otherwise (the calling-locations list, the details) not at all."""
+    wanted = [(resource, want) for resource in RESOURCES if (want := resource.desired(desired)) is not None]
+    details_read = any(resource.needs_details(want, location.listed) for resource, want in wanted)
+    reads = Reads(api, location.id, location.listed, details_read=details_read)
+    parts = await asyncio.gather(*(resource.read(reads, want, route_names) for resource, want in wanted))
     if on_location:
         on_location(desired.name)
-    return LocationState(location_id, desired.name, **merged(parts))
+    return LocationState(location.id, desired.name, **merged(parts))

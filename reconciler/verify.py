@@ -17,7 +17,6 @@ from typing import Any
 
 from reconciler import __version__
 from reconciler.desired.display import printable
-from reconciler.diff import changed_since
 from reconciler.plan import Plan, Step
 from reconciler.planfile import SavedPlan, StalePlan, canonical
 from reconciler.render.text import show_value
@@ -69,12 +68,13 @@ def changed_since_planned(step: Step, current: CurrentState) -> list[str]:
     state = current.locations.get(step.location)
     if state is None or state.id != step.location_id:
         return []
-    live = resource_of(step.kind).live(state)
+    resource = resource_of(step.kind)
+    live = resource.live(state)
     if live is None:  # the desired state does not manage this endpoint (any more)
         return []
     return [
         f"{where(step)}: {change.field} was {shown(change.before)} when planned, is {shown(change.after)} now"
-        for change in changed_since(step.basis, live)
+        for change in resource.changed_since(step.basis, live)
     ]
 
 

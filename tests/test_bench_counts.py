@@ -24,11 +24,13 @@ from bench.scenario import (
     BenchServer,
     RequestCounts,
     Scenario,
+    build_estate,
     build_scenario,
     cli_env,
     cli_path,
     kind_of,
     location_of,
+    org_of,
     put_problems,
 )
 from reconciler.sandbox import RecordedRequest, SandboxOrg, SandboxSettings
@@ -71,7 +73,11 @@ def per_location(requests: list[RecordedRequest], kind: str) -> Counter[str]:
     return Counter(location_of(r) or "?" for r in requests if kind_of(r) == kind)
 
 
-def test_a_no_drift_plan_reads_each_managed_endpoint_once_and_puts_nothing(
+def counts_of_details(requests: list[RecordedRequest]) -> int:
+    return sum(per_location(requests, "GET details").values())
+
+
+def test_a_no_drift_plan_reads_each_managed_endpoint_at_most_once_and_puts_nothing(
     server: BenchServer, org: SandboxOrg, tmp_path: Path
 ) -> None:
     scenario = build_scenario(org, pstn_unmanaged=NO_PSTN)
@@ -84,7 +90,11 @@ def test_a_no_drift_plan_reads_each_managed_endpoint_once_and_puts_nothing(
     assert not [r for r in requests if r.method != "GET"]
     ids = {e.name: e.location_id for e in scenario.entries}
     assert per_location(requests, "GET details") == Counter({i: 1 for i in ids.values()})
-    assert per_location(requests, "GET PSTN") == Counter({i: 1 for n, i in ids.items() if n not in NO_PSTN})
+    # The PSTN GET of a cloud provider only: the details name a local gateway's route, as desired.
+    cloud = {e.name for e in scenario.entries if e.pstn is not None and e.pstn.type == "NON_INTEGRATED_CCP"}
+    assert cloud and len(cloud) < N - len(NO_PSTN)  # local gateways too
+    assert per_location(requests, "GET PSTN") == Counter({ids[n]: 1 for n in cloud})
+    assert counts.total - sum(counts.sent[kind] for kind in LISTS) == scenario.managed_gets()
     assert counts.sent["GET options"] == 0  # only wanted when a PSTN connection must change
     assert counts.sent["job polls"] == 0
     assert not counts.throttled and not counts.failed
@@ -121,6 +131,11 @@ def test_a_plan_with_drift_reads_options_only_where_pstn_drifted_to_a_provider_a
     }
     assert to_provider and to_provider != scenario.drift_pstn  # both kinds of PSTN drift are here
     assert per_location(requests, "GET options") == Counter({ids[n]: 1 for n in to_provider})
+    # A local gateway whose details name another route than the desired one has its PSTN GET too.
+    moved_to_trunk = scenario.drift_pstn - to_provider
+    pstn_reads = per_location(requests, "GET PSTN")
+    assert moved_to_trunk and all(pstn_reads[ids[n]] == 1 for n in moved_to_trunk)
+    assert sum(pstn_reads.values()) + counts_of_details(requests) == scenario.managed_gets()
 
 
 @pytest.mark.parametrize("drifted", [1, 7])
@@ -154,4 +169,34 @@ def test_the_drift_is_where_the_scenario_says(org: SandboxOrg) -> None:
     assert scenario.drift_details & scenario.drift_pstn
     assert scenario.drift_details - scenario.drift_pstn
     assert scenario.drift_pstn - scenario.drift_details
-    assert scenario.managed_gets() == 2 * N - len(NO_PSTN)
+    # Every location's details; the PSTN connection of the cloud providers and of the drifted ones.
+    pstn_gets = {
+        e.name
+        for e in scenario.entries
+        if e.pstn is not None and (e.pstn.type == "NON_INTEGRATED_CCP" or e.name in scenario.drift_pstn)
+    }
+    assert scenario.managed_gets() == N + len(pstn_gets)
+
+
+def test_an_estates_orgs_each_plan_in_their_own_org(tmp_path: Path) -> None:
+    estate = build_estate(3, 8, drift=2)
+    project = estate.write(tmp_path)
+    assert project.read_text(encoding="utf-8").count("orgId: ") == 3
+    settings = SandboxSettings(max_page_size=PAGE, default_page_size=PAGE, job_seconds=0.1)
+    with BenchServer(estate.orgs, settings) as running:
+        for key, scenario in estate.scenarios.items():
+            result, requests = wxc(
+                running,
+                "plan",
+                str(tmp_path / "orgs" / key),
+                "--org-id",
+                scenario.org.id,
+                "--format",
+                "json",
+            )
+            assert result.returncode == 0, result.stderr
+            steps = json.loads(result.stdout)["steps"]
+            # The org's own drift, and every request of its plan in that org.
+            assert {step["location"] for step in steps} == scenario.drift_details | scenario.drift_pstn
+            assert {step["locationId"] for step in steps} <= set(scenario.org.locations)
+            assert {org_of(r) for r in requests} == {scenario.org.id}

@@ -1,4 +1,5 @@
 import asyncio
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -8,8 +9,15 @@ from clirun import EXAMPLE, wxc
 
 from reconciler.cli import cli
 from reconciler.cli.common import EXIT_INVALID
-from reconciler.connection import SANDBOX_TOKEN, ConfigError, Connection, resolve_connection
+from reconciler.connection import (
+    SANDBOX_TOKEN,
+    ConfigError,
+    Connection,
+    CredentialNames,
+    resolve_connection,
+)
 from reconciler.sandbox import ServerThread
+from reconciler.webex.oauth import RefreshingToken, StaticToken
 
 TOKEN = "a-real-looking-token-0123456789"
 
@@ -206,3 +214,88 @@ def test_the_installed_cli_refuses_such_a_token_with_exit_3_before_any_request(
         assert "Traceback" not in output
         assert TOKEN not in output and "secret" not in output and "sécret" not in output
     assert server.requests == []
+
+
+# --- tokens that renew themselves ----------------------------------------------------------------------
+
+SECRET, REFRESH = "client-secret-0123456789", "refresh-token-0123456789"
+TRIPLE = {"WEBEX_CLIENT_ID": "client-id", "WEBEX_CLIENT_SECRET": SECRET, "WEBEX_REFRESH_TOKEN": REFRESH}
+
+
+def test_a_complete_refresh_triple_gives_a_renewing_token_source() -> None:
+    conn = resolve(TRIPLE)
+    assert isinstance(conn.credentials, RefreshingToken) and conn.token is None
+    for text in (repr(conn), repr(conn.credentials)):
+        assert SECRET not in text and REFRESH not in text
+    assert SECRET in conn.credentials.secrets and REFRESH in conn.credentials.secrets
+
+
+def test_the_refresh_triple_wins_over_the_access_token_and_the_token_file_over_both(tmp_path: Path) -> None:
+    assert isinstance(resolve({**TRIPLE, "WEBEX_ACCESS_TOKEN": TOKEN}).credentials, RefreshingToken)
+    token_file = tmp_path / "token"
+    token_file.write_text(TOKEN)
+    conn = resolve({**TRIPLE, "WEBEX_ACCESS_TOKEN": "other"}, token_file=token_file)
+    assert isinstance(conn.credentials, StaticToken) and conn.token == TOKEN
+
+
+@pytest.mark.parametrize(
+    ("given", "message"),
+    [
+        (
+            {"WEBEX_CLIENT_ID": "client-id"},
+            "WEBEX_CLIENT_ID is set but WEBEX_CLIENT_SECRET and WEBEX_REFRESH_TOKEN are not",
+        ),
+        (
+            {"WEBEX_CLIENT_ID": "client-id", "WEBEX_CLIENT_SECRET": SECRET, "WEBEX_REFRESH_TOKEN": " "},
+            "WEBEX_CLIENT_ID and WEBEX_CLIENT_SECRET are set but WEBEX_REFRESH_TOKEN is not",
+        ),
+        ({"WEBEX_REFRESH_TOKEN": REFRESH}, "WEBEX_REFRESH_TOKEN is set but WEBEX_CLIENT_ID and"),
+    ],
+)
+def test_a_partial_triple_names_what_is_missing_and_never_a_value(
+    given: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigError) as info:
+        resolve({**given, "WEBEX_ACCESS_TOKEN": TOKEN})  # an access token does not paper over it
+    text = str(info.value)
+    assert text.startswith(message)
+    assert "(or unset them and give WEBEX_ACCESS_TOKEN)" in text
+    assert SECRET not in text and REFRESH not in text and TOKEN not in text
+
+
+def test_without_any_credential_both_ways_are_named() -> None:
+    with pytest.raises(ConfigError) as info:
+        resolve({})
+    assert "set WEBEX_ACCESS_TOKEN, or WEBEX_CLIENT_ID, WEBEX_CLIENT_SECRET and WEBEX_REFRESH_TOKEN" in str(
+        info.value
+    )
+
+
+@pytest.mark.parametrize("name", ["WEBEX_CLIENT_ID", "WEBEX_CLIENT_SECRET", "WEBEX_REFRESH_TOKEN"])
+def test_each_of_the_triple_is_held_to_the_token_rule(name: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        resolve({**TRIPLE, name: f"{TRIPLE[name]}\nsecond-line-secret"})
+    assert str(info.value) == (
+        f"{name} holds a line break, which a credential cannot have; "
+        "it must hold the value alone, on one line"
+    )
+    assert "second-line-secret" not in str(info.value) and SECRET not in str(info.value)
+
+
+def test_per_org_variable_names_are_read_instead() -> None:
+    names = CredentialNames("ACME_TOKEN", "ACME_CLIENT_ID", "ACME_CLIENT_SECRET", "ACME_REFRESH_TOKEN")
+    acme = {"ACME_CLIENT_ID": "acme", "ACME_CLIENT_SECRET": SECRET, "ACME_REFRESH_TOKEN": REFRESH}
+    assert isinstance(resolve({**acme, **TRIPLE}, names=names).credentials, RefreshingToken)
+    assert resolve({"ACME_TOKEN": TOKEN, **TRIPLE}, names=names).token == TOKEN  # the defaults unread
+    with pytest.raises(ConfigError, match=r"^ACME_CLIENT_ID is set but ACME_CLIENT_SECRET and ACME_REFRESH"):
+        resolve({"ACME_CLIENT_ID": "acme", **TRIPLE}, names=names)
+    with pytest.raises(ConfigError, match="no access token: set ACME_TOKEN, or ACME_CLIENT_ID"):
+        resolve({"WEBEX_ACCESS_TOKEN": TOKEN}, names=names)
+    with pytest.raises(ConfigError, match=r"^ACME_TOKEN holds a space or tab"):
+        resolve({"ACME_TOKEN": "two words"}, names=names)
+
+
+def test_copies_of_a_connection_for_other_orgs_share_its_token_source() -> None:
+    conn = resolve(TRIPLE)
+    other = dataclasses.replace(conn, org_id="another-org")
+    assert other.credentials is conn.credentials

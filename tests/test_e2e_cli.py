@@ -6,14 +6,11 @@ Every assertion about what was sent is made on the requests the server received.
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
-from clirun import CLI, EXAMPLE, loc_id, puts, wxc
+from clirun import EXAMPLE, loc_id, puts, sandbox_serve, wxc
 
 from reconciler.sandbox import ServerThread, webex_id
 
@@ -240,33 +237,10 @@ def test_python_dash_m_is_the_same_cli() -> None:
 
 
 def test_sandbox_serve_answers_over_http_and_keeps_its_state(tmp_path: Path) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    assert CLI
     state = tmp_path / "org.json"
-    serving = subprocess.Popen(
-        [CLI, "sandbox", "serve", "--port", str(port), "--state", str(state)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    base_url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{base_url}/locations", timeout=1)
-                break
-            except httpx.TransportError:
-                assert serving.poll() is None, serving.stderr.read() if serving.stderr else ""
-                assert time.monotonic() < deadline, "sandbox serve did not start"
-                time.sleep(0.05)
-        applied = wxc("apply", str(EXAMPLE), base_url=base_url)
+    with sandbox_serve("--state", str(state)) as served:
+        applied = wxc("apply", str(EXAMPLE), base_url=served.base_url)
         assert applied.returncode == 0, applied.stdout + applied.stderr
         assert '"routingPrefix": "212"' in state.read_text().replace('":"', '": "')
-        again = wxc("plan", str(EXAMPLE), "--detailed-exitcode", base_url=base_url)
+        again = wxc("plan", str(EXAMPLE), "--detailed-exitcode", base_url=served.base_url)
         assert again.returncode == 0
-    finally:
-        serving.terminate()
-        serving.wait(timeout=10)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import time
 import tracemalloc
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -276,25 +275,24 @@ def test_a_file_just_at_the_limit_is_read_and_one_byte_more_is_not(tmp_path: Pat
     assert refused.message.startswith("the file is 16.0 MiB (16,777,217 bytes); the limit")
 
 
-def test_a_billion_laughs_fails_fast_in_little_memory(tmp_path: Path) -> None:
+def test_a_billion_laughs_is_refused_in_little_memory(tmp_path: Path) -> None:
     path, expected = billion_laughs(tmp_path)
     warm = tmp_path / "warm.yaml"
     warm.write_text("version: 1\nlocations: []\n", encoding="utf-8")
     load_desired([warm])  # schema compiled and modules loaded before measuring
 
     tracemalloc.start()
-    started = time.perf_counter()
     try:
         with pytest.raises(InvalidInput) as caught:
             load_desired([path])
-        elapsed = time.perf_counter() - started
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
 
     [error] = caught.value.errors
     assert (error.position.line, expected.fragment in error.message) == (expected.line, True)
-    assert elapsed < 0.5
+    # Refused before expanding: the memory the refusal took, not its time (a timed assertion flakes on a
+    # busy machine; the benchmark script holds the speed figures).
     assert peak < 5 * 2**20
 
 

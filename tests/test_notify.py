@@ -16,6 +16,7 @@ from reconciler.notify import MAX_MESSAGE_BYTES, Announcer, announce, announcer,
 from reconciler.sandbox import ServerThread
 from reconciler.sandbox.endpoints.messages import ROOM_ID
 from reconciler.sandbox.settings import RateWindow
+from reconciler.webex.oauth import StaticToken
 
 BOT_TOKEN = "bot-secret-token-abcdefghijklmnopqrstuvwxyz0123456789"
 API_TOKEN = "api-secret-token-abcdefghijklmnopqrstuvwxyz0123456789"
@@ -154,7 +155,7 @@ def test_neither_token_is_ever_in_the_message(space: ServerThread) -> None:
 
 
 def connection(**changes: object) -> Connection:
-    return Connection("https://webexapis.com/v1", API_TOKEN, **changes)  # type: ignore[arg-type]
+    return Connection("https://webexapis.com/v1", StaticToken(API_TOKEN), **changes)  # type: ignore[arg-type]
 
 
 def test_the_bot_token_comes_from_its_own_variable_and_is_checked() -> None:

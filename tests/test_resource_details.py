@@ -1,7 +1,9 @@
 """resources/details.py: the location details' diff (managed fields only, null clears) and request body."""
 
+import pytest
+
 from reconciler.diff import FieldChange
-from reconciler.resources.details import details_body, diff_details
+from reconciler.resources.details import details_body, diff_details, listed_details
 
 LIVE = {
     "id": "L1",
@@ -65,3 +67,62 @@ def test_the_body_holds_only_the_changed_fields_and_calling_line_id_whole() -> N
     body = details_body(desired, live, changes)
     # unchanged routingPrefix left out, the whole callingLineId with the live number, never `connection`
     assert body == {"outsideDialDigit": "7", "callingLineId": {"name": "New", "phoneNumber": "+12145555698"}}
+
+
+# --- the calling-locations list's values instead of the details GET -----------------------------------
+
+ITEM = {
+    "id": "L1",
+    "name": "Denver",
+    "routingPrefix": "100",
+    "outsideDialDigit": "9",
+    "enforceOutsideDialDigit": False,
+    "callingLineId": {"name": "Denver Main", "phoneNumber": "+12145555698"},
+    "e911SetupRequired": False,
+}
+
+
+def test_fields_the_list_carries_are_taken_from_it() -> None:
+    wanted = {"routingPrefix": "212", "enforceOutsideDialDigit": True, "callingLineId": {"name": "X"}}
+    assert listed_details(wanted, ITEM) == {
+        "routingPrefix": "100",
+        "enforceOutsideDialDigit": False,
+        "callingLineId": {"name": "Denver Main", "phoneNumber": "+12145555698"},
+    }
+
+
+def test_a_text_field_the_item_leaves_out_is_empty_as_in_the_details_answer() -> None:
+    item = {k: v for k, v in ITEM.items() if k != "routingPrefix"}
+    item["callingLineId"] = {"phoneNumber": "+12145555698"}  # no name: unset
+    assert listed_details({"routingPrefix": None, "callingLineId": {"name": None}}, item) == {
+        "routingPrefix": None,
+        "callingLineId": {"phoneNumber": "+12145555698"},
+    }
+
+
+@pytest.mark.parametrize("field", ["announcementLanguage", "externalCallerIdName", "chargeNumber"])
+def test_a_managed_field_the_list_does_not_carry_needs_the_details(field: str) -> None:
+    assert listed_details({"routingPrefix": "100", field: None}, ITEM) is None
+
+
+@pytest.mark.parametrize(
+    ("field", "odd"),
+    [
+        ("routingPrefix", 100),
+        ("outsideDialDigit", ["9"]),
+        ("enforceOutsideDialDigit", "true"),
+        ("enforceOutsideDialDigit", None),  # a boolean the item leaves out is not known to be anything
+        ("callingLineId", None),
+        ("callingLineId", "+12145555698"),
+        ("callingLineId", {"name": 7, "phoneNumber": "+12145555698"}),
+    ],
+)
+def test_a_value_of_another_shape_than_the_fields_needs_the_details(field: str, odd: object) -> None:
+    wanted = {"routingPrefix": "100", "enforceOutsideDialDigit": False, "outsideDialDigit": "9"}
+    wanted[field] = ITEM[field]
+    assert listed_details(wanted, {**ITEM, field: odd}) is None
+    assert listed_details(wanted, ITEM) is not None
+
+
+def test_no_item_needs_the_details() -> None:
+    assert listed_details({"routingPrefix": "100"}, {}) is None

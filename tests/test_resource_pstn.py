@@ -3,11 +3,20 @@ request body by connection option."""
 
 from typing import Any
 
+import pytest
 from test_resolve import loc
 
 from reconciler.desired.model import DesiredPstn, InputError
 from reconciler.diff import FieldChange
-from reconciler.resources.pstn import current_pstn_view, diff_pstn, option_types, pstn_body
+from reconciler.resources.pstn import (
+    RESOURCE,
+    RouteFromDetails,
+    current_pstn_view,
+    diff_pstn,
+    option_types,
+    pstn_body,
+    route_from_details,
+)
 from reconciler.state import CurrentState, LocationState
 from reconciler.webex.api import ConnectionOption
 
@@ -117,3 +126,50 @@ def test_option_types_are_learned_only_from_well_formed_pstn_answers() -> None:
     states = {n: LocationState(f"ID-{n}", n, pstn=p) for n, p in answers.items()}
     current = CurrentState(calling_locations=(), locations={**states, "F": LocationState("ID-F", "F")})
     assert option_types(current) == {"OPT-LGW": "LOCAL_GATEWAY", "OPT-PURE": "NON_INTEGRATED_CCP"}
+
+
+# --- the route as the location details name it ------------------------------------------------------
+
+
+@pytest.mark.parametrize("route_type", ["TRUNK", "ROUTE_GROUP"])
+def test_the_details_connection_of_a_local_gateway_is_its_route(route_type: str) -> None:
+    shown = route_from_details({"connection": {"type": route_type, "id": "T1"}})
+    assert isinstance(shown, RouteFromDetails)
+    assert shown == {"pstnConnectionType": "LOCAL_GATEWAY", "routeType": route_type, "routeId": "T1"}
+
+
+@pytest.mark.parametrize(
+    "details",
+    [
+        {},  # no PSTN set up
+        {"connection": {"type": "CLOUD_CONNECTED_PSTN"}},
+        {"connection": {"type": "CISCO_PSTN"}},
+        {"connection": {"type": "TRUNK"}},
+        {"connection": {"type": "TRUNK", "id": ""}},
+        {"connection": {"type": "TRUNK", "id": 7}},
+        {"connection": "TRUNK"},
+    ],
+)
+def test_details_that_name_no_local_gateway_route_give_none(details: dict[str, Any]) -> None:
+    assert route_from_details(details) is None
+
+
+def test_the_details_route_compares_as_the_pstn_answer_does() -> None:
+    shown = route_from_details({"connection": {"type": "TRUNK", "id": "T1"}})
+    assert shown is not None
+    assert diff_pstn(DesiredPstn("LOCAL_GATEWAY", trunk="Denver-LGW"), shown, ROUTES) == ()
+    assert diff_pstn(DesiredPstn("LOCAL_GATEWAY", route_group="US-RG"), shown, ROUTES)
+    # A route group of the trunk's name is another route: the type tells them apart.
+    assert diff_pstn(DesiredPstn("LOCAL_GATEWAY", route_group="Denver-LGW"), shown, ROUTES)
+
+
+def test_a_saved_basis_is_compared_with_the_details_route_only_on_what_it_says() -> None:
+    basis = {"pstnConnectionType": "LOCAL_GATEWAY", "routeType": "TRUNK", "routeId": "T0", "id": "LG"}
+    shown = RouteFromDetails(pstnConnectionType="LOCAL_GATEWAY", routeType="TRUNK", routeId="T1")
+    assert RESOURCE.changed_since(basis, shown) == (FieldChange("routeId", "T0", "T1"),)
+    # An API answer without `id` is another matter: the id is gone (read as null), and says so.
+    answer = dict(shown)
+    assert RESOURCE.changed_since(basis, answer) == (
+        FieldChange("routeId", "T0", "T1"),
+        FieldChange("id", "LG", None),
+    )

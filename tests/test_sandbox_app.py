@@ -157,9 +157,9 @@ async def test_every_answer_carries_a_tracking_id_and_echoes_the_clients(sb: San
         "/telephony/config/premisePstn/routeGroups",
     ],
 )
-async def test_org_id_of_another_org_is_404_and_the_own_one_is_fine(sb: Sandbox, path: str) -> None:
+async def test_org_id_the_token_may_not_act_in_is_403_and_the_own_one_is_fine(sb: Sandbox, path: str) -> None:
     other = webex_id("ORGANIZATION", "Someone Else")
-    assert_webex_error(await sb.client.get(path, params={"orgId": other}), 404, 4008, "Organization")
+    assert_webex_error(await sb.client.get(path, params={"orgId": other}), 403, 4003, other)
     assert (await sb.client.get(path, params={"orgId": ORG_ID})).status_code == 200
 
 
@@ -167,7 +167,7 @@ async def test_org_id_is_checked_on_put_too_and_nothing_changes(sb: Sandbox) -> 
     response = await sb.client.put(
         f"/telephony/config/locations/{DENVER}", params={"orgId": "nope"}, json={"outsideDialDigit": "8"}
     )
-    assert_webex_error(response, 404, 4008)
+    assert_webex_error(response, 403, 4003)
     assert (await sb.details(DENVER))["outsideDialDigit"] == "9"
 
 

@@ -116,3 +116,31 @@ def test_the_details_view_shows_every_field_the_put_takes_that_is_set() -> None:
     written = set(details.DETAIL_RULES) - {"pAccessNetworkInfo", "chargeNumber"}  # null in the seed
     assert written <= set(view)
     assert view["connection"] == {"type": "TRUNK", "id": PARIS_TRUNK}
+
+
+# GET /telephony/config/locations, each item as the contract records it.
+LIST_ITEM_FIELDS = frozenset(
+    {
+        "id",
+        "name",
+        "routingPrefix",
+        "outsideDialDigit",
+        "enforceOutsideDialDigit",
+        "callingLineId",
+        "e911SetupRequired",
+    }
+)
+
+
+def test_the_list_item_carries_the_contracts_fields_with_the_details_values() -> None:
+    """The client takes the detail fields the list carries from it instead of the details: the two views
+    must agree on them, and the list must invent none."""
+    org = SandboxOrg.seed()
+    calling = [location for location in org.locations.values() if location.details is not None]
+    assert calling
+    for location in calling:
+        item, view = details.calling_location_item(location), details.details(org, location)
+        assert set(item) <= LIST_ITEM_FIELDS, location.name
+        assert {"id", "name", "enforceOutsideDialDigit", "e911SetupRequired"} <= set(item)  # never null
+        for field in LIST_ITEM_FIELDS - {"e911SetupRequired"}:
+            assert item.get(field) == view.get(field), (location.name, field)

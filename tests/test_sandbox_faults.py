@@ -276,8 +276,8 @@ async def test_the_token_bucket_is_per_org() -> None:
         assert (await sandbox.client.get("/locations")).status_code == 200
         # The token's own org, named or not, is one org: its bucket is empty.
         assert_webex_error(await sandbox.client.get("/locations", params={"orgId": ORG_ID}), 429, 4029)
-        # Another org has a bucket of its own (and then is not found: this sandbox has one org).
-        assert (await sandbox.client.get("/locations", params={"orgId": "OTHER"})).status_code == 404
+        # Another org has a bucket of its own (and then is refused: this sandbox has one org).
+        assert (await sandbox.client.get("/locations", params={"orgId": "OTHER"})).status_code == 403
         assert (await sandbox.client.get("/locations", params={"orgId": "OTHER"})).status_code == 429
 
 
@@ -317,7 +317,7 @@ async def test_the_window_is_per_org() -> None:
         other = [
             (await sandbox.client.get("/locations", params={"orgId": "OTHER"})).status_code for _ in range(3)
         ]
-        assert other == [404, 404, 429]
+        assert other == [403, 403, 429]
         named = await sandbox.client.get("/locations", params={"orgId": ORG_ID})
         assert named.status_code == 429  # the token's own org, named: the same window
 

@@ -16,6 +16,7 @@ from reconciler.cli.sandbox import sandbox
 from reconciler.cli.sandbox import serve as serve_command
 from reconciler.sandbox import SandboxOrg, SandboxSettings, ServerThread, webex_id
 from reconciler.sandbox import server as server_module
+from reconciler.sandbox.endpoints.access_token import Integration, TokenSettings
 from reconciler.sandbox.settings import RateWindow
 
 AUTH = {"Authorization": "Bearer test-token"}
@@ -177,7 +178,7 @@ def test_serve_turns_its_flags_into_settings_and_says_which_faults_are_on(
 ) -> None:
     served: list[SandboxSettings] = []
     monkeypatch.setattr(
-        server_module, "serve", lambda host, port, state, token, settings: served.append(settings)
+        server_module, "serve", lambda host, port, state, token, settings, tokens: served.append(settings)
     )
     args = ["serve", "--rate-limit", "5", "--rate-window", "300/60", "--retry-after", "rand(30),add(30)"]
     args += ["--fail-rate", "0.1"]
@@ -218,6 +219,25 @@ def test_serve_turns_its_flags_into_settings_and_says_which_faults_are_on(
     quiet = CliRunner().invoke(sandbox, ["serve"])
     assert quiet.exit_code == 0 and "Faults: none" in quiet.stderr
     assert served[-1] == SandboxSettings()
+
+
+def test_serve_gives_the_token_endpoint_its_integration_and_lifetime(monkeypatch: pytest.MonkeyPatch) -> None:
+    served: list[TokenSettings] = []
+    monkeypatch.setattr(
+        server_module, "serve", lambda host, port, state, token, settings, tokens: served.append(tokens)
+    )
+    args = ["serve", "--token-lifetime", "30", "--client-id", "acme", "--client-secret", "acme-secret-value"]
+    args += ["--refresh-token", "acme-refresh-value", "--rotate-refresh-tokens"]
+    result = CliRunner().invoke(sandbox, args)
+    assert result.exit_code == 0, result.output
+    assert "access tokens last 30 s, refresh tokens rotate" in result.stderr
+    assert "acme-secret-value" not in result.output + result.stderr
+    assert CliRunner().invoke(sandbox, ["serve"]).exit_code == 0
+    assert served == [
+        TokenSettings((Integration("acme", "acme-secret-value", "acme-refresh-value"),), 30, True),
+        TokenSettings(),  # the sandbox's own integration: its documented defaults
+    ]
+    assert CliRunner().invoke(sandbox, ["serve", "--token-lifetime", "0"]).exit_code == 2
 
 
 @pytest.mark.parametrize(

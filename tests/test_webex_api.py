@@ -166,7 +166,10 @@ def test_list_calling_locations() -> None:
         ]
     }
     server = Server({("GET", "/v1/telephony/config/locations"): httpx.Response(200, json=body)})
-    assert call(server, lambda a: a.list_calling_locations()) == [Named("L1", "Paris"), Named("L2", "Lyon")]
+    listed = call(server, lambda a: a.list_calling_locations())
+    assert [(loc.id, loc.name) for loc in listed] == [("L1", "Paris"), ("L2", "Lyon")]
+    # Each with its item as sent: the fields beyond id and name are the resources' to read.
+    assert [loc.listed for loc in listed] == body["locations"][:2]
     assert [r.method for r in server.seen] == ["GET"]
     assert "max" in server.seen[0].url.params
 

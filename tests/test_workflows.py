@@ -28,6 +28,7 @@ EXAMPLES = REPO / "examples" / "github" / "workflows"
 REUSABLE = ("plan", "apply", "drift")
 MARKER = "<!-- wxc-reconcile:plan -->"
 ARTIFACT = "wxc-reconcile-plan"
+SECTION = "wxc-reconcile-section"
 PINNED = {
     "actions/checkout@v5",
     "actions/setup-python@v6",
@@ -61,8 +62,20 @@ def only_job(wf: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def step(wf: Mapping[str, Any], step_id: str) -> dict[str, Any]:
-    (found,) = [s for s in only_job(wf)["steps"] if s.get("id") == step_id]
+    (found,) = [s for s in all_steps(wf) if s.get("id") == step_id]
     return dict(found)
+
+
+def all_steps(wf: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return [dict(s) for job in wf["jobs"].values() for s in job["steps"]]
+
+
+# The job of each reusable workflow that runs once per matrix entry (an org, or a batch of orgs).
+FANNED = {"plan": "plan", "apply": "apply", "drift": "drift"}
+
+
+def fanned_job(name: str) -> dict[str, Any]:
+    return dict(workflow(name)["jobs"][FANNED[name]])
 
 
 def steps_using(wf: Mapping[str, Any], action: str) -> list[dict[str, Any]]:
@@ -70,7 +83,8 @@ def steps_using(wf: Mapping[str, Any], action: str) -> list[dict[str, Any]]:
 
 
 def all_workflow_files() -> list[Path]:
-    return sorted(WORKFLOWS.glob("*.yml")) + sorted(EXAMPLES.glob("*.yml"))
+    partner = EXAMPLES.parent / "partner" / "workflows"
+    return sorted(WORKFLOWS.glob("*.yml")) + sorted(EXAMPLES.glob("*.yml")) + sorted(partner.glob("*.yml"))
 
 
 def mappings(node: Any) -> Iterator[tuple[str, Any]]:
@@ -88,36 +102,42 @@ def mappings(node: Any) -> Iterator[tuple[str, Any]]:
 
 
 @pytest.mark.parametrize("name", REUSABLE)
-def test_reusable_workflow_is_only_workflow_call_and_requires_the_token(name: str) -> None:
+def test_reusable_workflow_is_only_workflow_call_and_takes_the_token(name: str) -> None:
     wf = workflow(name)
     assert list(wf["on"]) == ["workflow_call"]
     call = wf["on"]["workflow_call"]
-    assert call["secrets"]["webex-access-token"]["required"] is True
+    # Optional: with `secrets: inherit`, per-org credentials come by the names the project file gives.
+    assert call["secrets"]["webex-access-token"]["required"] is False
     assert call["secrets"]["webex-org-id"]["required"] is False
     inputs = call["inputs"]
     assert inputs["paths"]["type"] == "string"
     assert inputs["paths"]["default"] == "locations.yaml"
+    assert inputs["orgs"]["default"] == ""
     assert inputs["package"]["type"] == "string"
     assert inputs["package"]["required"] is True
     assert inputs["python-version"]["default"] == "3.11"
     assert inputs["working-directory"]["default"] == "."
+    assert inputs["max-parallel"]["type"] == "number"
+    assert inputs["batch-size"]["type"] == "number"
 
 
 @pytest.mark.parametrize("name", REUSABLE)
 def test_token_reaches_only_the_steps_that_talk_to_the_org(name: str) -> None:
     wf = workflow(name)
-    job = only_job(wf)
     assert "env" not in wf
-    assert "env" not in job
-    with_token = [s for s in job["steps"] if "WEBEX_ACCESS_TOKEN" in s.get("env", {})]
+    assert all("env" not in job for job in wf["jobs"].values())
+    with_token = [s for s in all_steps(wf) if "WEBEX_ACCESS_TOKEN" in s.get("env", {})]
     assert with_token
     for s in with_token:
         assert s["env"]["WEBEX_ACCESS_TOKEN"] == "${{ secrets.webex-access-token }}"
         assert s["env"]["WEBEX_ORG_ID"] == "${{ secrets.webex-org-id }}"
+        assert s["env"]["WXC_SECRETS"] == "${{ toJSON(secrets) }}"
         assert re.search(r"wxc-reconcile (plan|apply)\b", s["run"])
-    for s in job["steps"]:
+    assert with_token == [s for s in fanned_job(name)["steps"] if "WEBEX_ACCESS_TOKEN" in s.get("env", {})]
+    for s in all_steps(wf):
         if s not in with_token:
             assert "secrets." not in json.dumps(s)
+            assert "toJSON(secrets)" not in json.dumps(s)
 
 
 @pytest.mark.parametrize("name", (*REUSABLE, "ci"))
@@ -128,64 +148,128 @@ def test_actions_are_pinned_to_the_chosen_major_versions(name: str) -> None:
 
 
 def test_each_job_has_least_privilege_permissions() -> None:
-    assert only_job(workflow("plan"))["permissions"] == {"contents": "read", "pull-requests": "write"}
-    assert only_job(workflow("apply"))["permissions"] == {
-        "contents": "read",
-        "pull-requests": "read",
-        "actions": "read",
+    def permissions(name: str) -> dict[str, dict[str, str]]:
+        return {job_id: job["permissions"] for job_id, job in workflow(name)["jobs"].items()}
+
+    assert permissions("plan") == {
+        "matrix": {"contents": "read"},
+        "plan": {"contents": "read"},
+        # Only the job that runs none of the PR's files may write: it checks nothing out.
+        "comment": {"pull-requests": "write"},
     }
-    assert only_job(workflow("drift"))["permissions"] == {"contents": "read"}
+    assert permissions("apply") == {
+        "matrix": {"contents": "read", "pull-requests": "read", "actions": "read"},
+        "apply": {"contents": "read", "actions": "read"},
+    }
+    assert permissions("drift") == {"matrix": {"contents": "read"}, "drift": {"contents": "read"}}
     assert workflow("ci")["permissions"] == {"contents": "read"}
 
 
 @pytest.mark.parametrize("name", REUSABLE)
 def test_run_scripts_get_inputs_from_env_never_from_expressions(name: str) -> None:
     # `${{ inputs.x }}` pasted into a script would be shell injection; the scripts read $WXC_* instead.
-    for s in only_job(workflow(name))["steps"]:
+    for s in all_steps(workflow(name)):
         if "run" in s:
             assert "${{" not in s["run"], s.get("name")
             used = set(re.findall(r"\$\{?(WXC_[A-Z_]+)", s["run"]))
             assert used <= set(s.get("env", {})), s.get("name")
 
 
+# --- the matrix ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", REUSABLE)
+def test_a_job_per_matrix_entry_side_by_side_and_none_for_an_empty_matrix(name: str) -> None:
+    wf = workflow(name)
+    job = fanned_job(name)
+    assert job["needs"] == "matrix"
+    assert job["strategy"] == {
+        "fail-fast": False,  # one org's failure never stops another's
+        "max-parallel": "${{ inputs.max-parallel }}",
+        "matrix": "${{ fromJSON(needs.matrix.outputs.matrix) }}",
+    }
+    # Actions refuses a matrix without entries: the job is skipped instead.
+    assert job["if"] == "needs.matrix.outputs.count != '0'"
+    assert "${{ matrix.key }}" in job["name"]
+    matrix_job = wf["jobs"]["matrix"]
+    assert matrix_job["outputs"]["matrix"] == "${{ steps.matrix.outputs.matrix }}"
+    assert "wxc-reconcile matrix" in step(wf, "matrix")["run"]
+    for s in job["steps"]:
+        if "run" in s and re.search(r"(?m)^\s*wxc-reconcile (validate|plan|apply)\b", s["run"]):
+            assert s["env"]["WXC_MATRIX_ORGS"] == "${{ matrix.orgs }}"
+
+
+@pytest.mark.parametrize("name", ("plan", "apply"))
+def test_the_base_commit_is_in_the_clone_for_changed_since(name: str) -> None:
+    (checkout,) = [
+        s for s in workflow(name)["jobs"]["matrix"]["steps"] if s.get("uses") == "actions/checkout@v5"
+    ]
+    assert checkout["with"]["fetch-depth"] == 0
+
+
+def test_the_credential_export_is_the_same_in_every_workflow() -> None:
+    def export(name: str) -> str:
+        (s,) = [s for s in fanned_job(name)["steps"] if "WXC_SECRETS" in s.get("env", {})]
+        script: str = s["run"]
+        return script[: script.index("unset WXC_SECRETS")]
+
+    assert export("plan") == export("apply") == export("drift")
+
+
 # --- plan ----------------------------------------------------------------------------------------------
 
 
-def test_plan_comment_has_the_marker_and_the_artifact_is_the_one_apply_downloads() -> None:
+def test_plan_comment_has_the_marker_and_the_artifacts_are_keyed_by_the_matrix_key() -> None:
     plan = workflow("plan")
     (comment,) = steps_using(plan, "actions/github-script")
     assert MARKER in comment["with"]["script"]
-    (upload,) = steps_using(plan, "actions/upload-artifact")
-    assert upload["with"]["name"] == ARTIFACT
+    uploads = {u["with"]["name"]: u for u in steps_using(plan, "actions/upload-artifact")}
+    assert set(uploads) == {f"{ARTIFACT}-${{{{ matrix.key }}}}", f"{SECTION}-${{{{ matrix.key }}}}"}
+    upload = uploads[f"{ARTIFACT}-${{{{ matrix.key }}}}"]
     assert 1 <= upload["with"]["retention-days"] <= 14
     assert "plan.json" in upload["with"]["path"]
     # Only a successful plan is saved: apply must never find a failed one.
     assert "steps.plan.outputs.exitcode == '0'" in upload["if"]
     assert "steps.plan.outputs.exitcode == '2'" in upload["if"]
+    assert uploads[f"{SECTION}-${{{{ matrix.key }}}}"]["if"] == "${{ !cancelled() }}"
 
     apply = workflow("apply")
     (download,) = steps_using(apply, "actions/download-artifact")
     assert download["with"]["name"] == upload["with"]["name"]
-    assert download["with"]["run-id"] == "${{ steps.find.outputs.run-id }}"
+    assert download["with"]["run-id"] == "${{ needs.matrix.outputs.run-id }}"
     assert download["with"]["github-token"] == "${{ github.token }}"
-    assert f"'{ARTIFACT}'" in step(apply, "find")["with"]["script"]
+    assert f"'{ARTIFACT}-'" in step(apply, "find")["with"]["script"]
+
+
+def test_the_comment_job_gathers_every_section_and_runs_no_pr_file() -> None:
+    job = workflow("plan")["jobs"]["comment"]
+    assert job["needs"] == ["matrix", "plan"]
+    assert job["if"] == "${{ !cancelled() }}"  # also after failed or skipped plans
+    uses = [s.get("uses", "") for s in job["steps"]]
+    assert not any(u.startswith("actions/checkout") for u in uses)
+    (download,) = [s for s in job["steps"] if s.get("uses", "").startswith("actions/download-artifact")]
+    assert download["with"]["pattern"] == f"{SECTION}-*"
+    assert "run-id" not in download["with"]  # this run's own sections only
+    compose = step(workflow("plan"), "compose")
+    assert "wxc-reconcile comment" in compose["run"]
+    assert compose["env"]["WXC_MATRIX"] == "${{ needs.matrix.outputs.matrix }}"
 
 
 def test_plan_exposes_has_changes_and_exitcode() -> None:
     outputs = workflow("plan")["on"]["workflow_call"]["outputs"]
-    assert outputs["has-changes"]["value"] == "${{ jobs.plan.outputs.has-changes }}"
-    assert outputs["exitcode"]["value"] == "${{ jobs.plan.outputs.exitcode }}"
-    job_outputs = only_job(workflow("plan"))["outputs"]
-    assert job_outputs["has-changes"] == "${{ steps.plan.outputs.has-changes }}"
+    assert outputs["has-changes"]["value"] == "${{ jobs.comment.outputs.has-changes }}"
+    assert outputs["exitcode"]["value"] == "${{ jobs.comment.outputs.exitcode }}"
+    job_outputs = workflow("plan")["jobs"]["comment"]["outputs"]
+    assert job_outputs["has-changes"] == "${{ steps.compose.outputs.has-changes }}"
 
 
 # --- apply ---------------------------------------------------------------------------------------------
 
 
-def test_apply_never_overlaps_and_never_cancels_a_running_apply() -> None:
-    job = only_job(workflow("apply"))
+def test_apply_never_overlaps_for_one_org_and_never_cancels_a_running_apply() -> None:
+    job = fanned_job("apply")
     assert job["concurrency"] == {
-        "group": "wxc-reconcile-apply-${{ github.repository }}",
+        "group": "wxc-reconcile-apply-${{ github.repository }}-${{ matrix.key }}",
         "cancel-in-progress": False,
     }
 
@@ -199,6 +283,7 @@ class StepRun:
     stdout: str
     calls: list[list[str]]
     outputs: dict[str, str]
+    env: list[dict[str, str | None]]
 
 
 class StepRunner:
@@ -219,9 +304,12 @@ class StepRunner:
             "state = os.environ['STUB_STATE']\n"
             "with open(state) as f: data = json.load(f)\n"
             "data['calls'].append(sys.argv[1:])\n"
+            "data['env'].append({k: os.environ.get(k) for k in ('ACME_TOKEN', 'GITHUB_TOKEN', 'PATH_X', "
+            "'WEBEX_ACCESS_TOKEN', 'WXC_SECRETS')})\n"
             "code = data['codes'].pop(0) if data['codes'] else 0\n"
             "with open(state, 'w') as f: json.dump(data, f)\n"
             f"if sys.argv[1] == 'plan': print({MARKER!r}); print('**Plan:** 1 location to change')\n"
+            "if sys.argv[1] == 'matrix': print(json.dumps({'include': [{'key': 'acme', 'orgs': 'acme'}]}))\n"
             "sys.exit(code)\n",
             encoding="utf-8",
         )
@@ -238,7 +326,7 @@ class StepRunner:
 
     def __call__(self, script: str, env: Mapping[str, str], codes: list[int]) -> StepRun:
         state = self.tmp / "stub.json"
-        state.write_text(json.dumps({"calls": [], "codes": codes}), encoding="utf-8")
+        state.write_text(json.dumps({"calls": [], "env": [], "codes": codes}), encoding="utf-8")
         output = self.tmp / "github_output"
         output.write_text("", encoding="utf-8")
         script_file = self.tmp / "step.sh"
@@ -258,11 +346,13 @@ class StepRunner:
             check=False,
         )
         lines = output.read_text(encoding="utf-8").splitlines()
+        recorded = json.loads(state.read_text(encoding="utf-8"))
         return StepRun(
             returncode=result.returncode,
             stdout=result.stdout,
-            calls=json.loads(state.read_text(encoding="utf-8"))["calls"],
+            calls=recorded["calls"],
             outputs=dict(line.split("=", 1) for line in lines),
+            env=recorded["env"],
         )
 
 
@@ -299,8 +389,9 @@ def test_plan_step_records_the_exit_code_and_never_fails_itself(
         "--detailed-exitcode",
     ]
     assert result.returncode == 0  # so that the comment and the artifact steps still run
-    assert result.outputs == {"exitcode": str(code), "has-changes": changes, "has-output": "true"}
+    assert result.outputs == {"exitcode": str(code), "has-changes": changes}
     assert (out / "plan.md").read_text(encoding="utf-8").startswith(MARKER)
+    assert (out / "exitcode").read_text(encoding="utf-8") == f"{code}\n"  # the section for the comment
 
 
 @pytest.mark.parametrize(("code", "fails"), [(0, False), (2, False), (1, True), (3, True)])
@@ -308,7 +399,7 @@ def test_plan_job_fails_last_on_any_exit_code_but_0_and_2(
     run_step: StepRunner, code: int, fails: bool
 ) -> None:
     plan = workflow("plan")
-    last = only_job(plan)["steps"][-1]
+    last = plan["jobs"]["plan"]["steps"][-1]
     assert last["if"] == "${{ !cancelled() && steps.plan.outcome == 'success' }}"
     result = run_step(last["run"], {"WXC_EXITCODE": str(code)}, [])
     assert (result.returncode != 0) is fails
@@ -409,7 +500,11 @@ const github = {
         (p) => ({ artifacts: (fx.artifacts || {})[p.run_id] || [] })),
     },
   },
-  paginate: async (fn, params) => (await fn(params)).data,
+  // Like octokit's paginate: the items of a list answer, unwrapped from `artifacts` or `workflow_runs`.
+  paginate: async (fn, params) => {
+    const data = (await fn(params)).data;
+    return Array.isArray(data) ? data : (data.artifacts || data.workflow_runs || data);
+  },
 };
 const core = { setOutput: (k, v) => { outputs[k] = v; }, info() {}, notice() {}, warning() {} };
 const AsyncFunction = Object.getPrototypeOf(async function () {}).constructor;
@@ -534,7 +629,7 @@ def find_script() -> str:
     return script
 
 
-def test_apply_finds_the_latest_successful_plan_run_of_the_merged_pr(github_script: GitHubScript) -> None:
+def test_apply_finds_the_latest_plan_run_of_the_merged_pr(github_script: GitHubScript) -> None:
     fixture = {
         "context": PUSH_CONTEXT,
         "pulls": [
@@ -552,16 +647,20 @@ def test_apply_finds_the_latest_successful_plan_run_of_the_merged_pr(github_scri
             {"id": 2, "event": "pull_request", "created_at": "2026-01-01T01:00:00Z", "html_url": "r2"},
         ],
         "artifacts": {
-            "1": [{"name": ARTIFACT, "expired": False}],
-            "2": [{"name": ARTIFACT, "expired": False}],
-            "3": [{"name": ARTIFACT, "expired": False}],
+            "1": [{"name": f"{ARTIFACT}-acme", "expired": False}],
+            "2": [
+                {"name": f"{SECTION}-acme", "expired": False},
+                {"name": f"{ARTIFACT}-globex", "expired": False},
+            ],
+            "3": [{"name": f"{ARTIFACT}-acme", "expired": False}],
         },
     }
     result = github_script(find_script(), fixture)
     assert result["outputs"] == {"run-id": "2", "pr": "7"}
     (runs_call,) = [c for c in result["calls"] if c["name"] == "listRuns"]
     assert runs_call["params"]["head_sha"] == "h7"
-    assert runs_call["params"]["status"] == "success"
+    # A run where one org's plan failed still holds the other orgs' plans.
+    assert runs_call["params"]["status"] == "completed"
 
 
 def test_apply_finds_no_plan_for_a_direct_push_or_an_expired_artifact(github_script: GitHubScript) -> None:
@@ -574,7 +673,12 @@ def test_apply_finds_no_plan_for_a_direct_push_or_an_expired_artifact(github_scr
             {"number": 7, "merged_at": "2026-01-02", "merge_commit_sha": "merge1", "head": {"sha": "h7"}}
         ],
         "runs": [{"id": 1, "event": "pull_request", "created_at": "2026-01-01T00:00:00Z", "html_url": "r1"}],
-        "artifacts": {"1": [{"name": ARTIFACT, "expired": True}]},
+        "artifacts": {
+            "1": [
+                {"name": f"{ARTIFACT}-acme", "expired": True},
+                {"name": f"{SECTION}-acme", "expired": False},
+            ]
+        },
     }
     assert github_script(find_script(), expired)["outputs"]["run-id"] == ""
 
@@ -599,10 +703,10 @@ def test_example_calls_an_existing_reusable_workflow_with_the_secret(name: str) 
 @pytest.mark.parametrize("name", REUSABLE)
 def test_example_grants_the_permissions_the_called_job_needs(name: str) -> None:
     granted = only_job(example(name))["permissions"]
-    needed = only_job(workflow(name))["permissions"]
     rank = {"none": 0, "read": 1, "write": 2}
-    for scope, level in needed.items():
-        assert rank[granted.get(scope, "none")] >= rank[level], scope
+    for job in workflow(name)["jobs"].values():
+        for scope, level in job["permissions"].items():
+            assert rank[granted.get(scope, "none")] >= rank[level], scope
 
 
 def test_examples_run_on_the_right_events() -> None:
@@ -635,7 +739,10 @@ def test_ci_runs_the_projects_ci_script_on_push_and_pull_request() -> None:
     ]
     assert any(s.get("run") == "bash .ci/run" for s in steps)
     ci_run = (REPO / ".ci" / "run").read_text(encoding="utf-8")
-    assert "actionlint .github/workflows/*.yml examples/github/workflows/*.yml" in ci_run
+    assert (
+        "actionlint .github/workflows/*.yml examples/github/workflows/*.yml "
+        "examples/github/partner/workflows/*.yml" in ci_run
+    )
 
 
 def test_pre_commit_hook_runs_validate_on_yaml_files() -> None:
@@ -653,3 +760,140 @@ def test_pre_commit_hook_runs_validate_on_yaml_files() -> None:
     assert not checked(".github/workflows/plan.yml")
     assert not checked(".pre-commit-config.yaml")
     assert not checked("README.md")
+
+
+# --- the fanned-out steps, run with a stub wxc-reconcile -------------------------------------------------
+
+
+def test_plan_step_acts_in_the_entrys_orgs_instead_of_paths(run_step: StepRunner) -> None:
+    env = {"WXC_PATHS": "locations.yaml", "WXC_MATRIX_ORGS": "acme,globex"}
+    result = run_step(step(workflow("plan"), "plan")["run"], env, [2])
+    out = run_step.runner_temp / "wxc-reconcile"
+    assert result.calls == [
+        [
+            "plan",
+            "--org",
+            "acme,globex",
+            "--out",
+            f"{out}/plan.json",
+            "--format",
+            "markdown",
+            "--detailed-exitcode",
+        ]
+    ]
+
+
+def test_per_org_credentials_are_exported_from_inherited_secrets(run_step: StepRunner) -> None:
+    secrets = {
+        "ACME_TOKEN": "acme-secret",
+        "github_token": "ghs-not-for-the-tool",
+        "PATH": "/nowhere",  # already set: never overridden
+        "webex-access-token": "",  # an explicit secret's name is no variable name
+        "WEBEX_ACCESS_TOKEN": "partner-token",
+    }
+    env = {"WXC_PATHS": "locations.yaml", "WXC_SECRETS": json.dumps(secrets), "WEBEX_ACCESS_TOKEN": ""}
+    result = run_step(step(workflow("drift"), "drift")["run"], env, [0])
+    assert result.returncode == 0, result.stdout
+    (seen,) = result.env
+    assert seen["ACME_TOKEN"] == "acme-secret"
+    assert seen["WEBEX_ACCESS_TOKEN"] == "partner-token"  # the explicit secret was not passed (empty)
+    assert seen["GITHUB_TOKEN"] is None
+    assert seen["WXC_SECRETS"] is None  # the JSON of every secret does not reach the tool
+    assert "acme-secret" not in result.stdout
+
+
+def test_an_explicit_token_wins_over_an_inherited_one(run_step: StepRunner) -> None:
+    env = {
+        "WXC_PATHS": "locations.yaml",
+        "WXC_SECRETS": json.dumps({"WEBEX_ACCESS_TOKEN": "inherited"}),
+        "WEBEX_ACCESS_TOKEN": "explicit",
+    }
+    result = run_step(step(workflow("drift"), "drift")["run"], env, [0])
+    assert result.env[0]["WEBEX_ACCESS_TOKEN"] == "explicit"
+
+
+def test_plan_matrix_is_of_the_orgs_changed_since_the_prs_base(run_step: StepRunner) -> None:
+    env = {"WXC_SINCE": "base123", "WXC_ORGS": "", "WXC_BATCH_SIZE": "1"}
+    result = run_step(step(workflow("plan"), "matrix")["run"], env, [0])
+    assert result.calls == [["matrix", "--batch-size", "1", "--changed-since", "base123"]]
+    assert json.loads(result.outputs["matrix"]) == {"include": [{"key": "acme", "orgs": "acme"}]}
+    assert result.outputs["count"] == "1"
+
+
+def test_apply_matrix_is_of_the_orgs_changed_by_the_push(run_step: StepRunner) -> None:
+    subprocess.run(["git", "init", "-q"], cwd=run_step.tmp, check=True)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "x"], cwd=run_step.tmp, check=True)
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=run_step.tmp, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    script = step(workflow("apply"), "matrix")["run"]
+    base = {"WXC_ALL": "false", "WXC_ORGS": "acme*", "WXC_BATCH_SIZE": "1"}
+
+    known = run_step(script, {**base, "WXC_SINCE": head}, [0])
+    assert known.calls == [["matrix", "--batch-size", "1", "--org", "acme*", "--changed-since", head]]
+
+    for since in ("0" * 40, "", "f" * 40):  # a new branch, a manual run, a commit force-pushed away
+        every = run_step(script, {**base, "WXC_SINCE": since}, [0])
+        assert every.calls == [["matrix", "--batch-size", "1", "--org", "acme*"]], since
+    assert "::warning::" in every.stdout
+
+    forced = run_step(script, {**base, "WXC_SINCE": head, "WXC_ALL": "true"}, [0])
+    assert forced.calls == [["matrix", "--batch-size", "1", "--org", "acme*"]]
+
+
+@pytest.mark.parametrize(
+    ("slots", "slot", "expected"), [("1", "", None), ("24", "5", "5/24"), ("3", "", "*/3")]
+)
+def test_drift_matrix_takes_a_slot(run_step: StepRunner, slots: str, slot: str, expected: str | None) -> None:
+    env = {"WXC_SLOTS": slots, "WXC_SLOT": slot, "WXC_ORGS": "", "WXC_BATCH_SIZE": "1"}
+    result = run_step(step(workflow("drift"), "matrix")["run"], env, [0])
+    (args,) = result.calls
+    if expected is None:
+        assert "--slot" not in args
+    else:
+        given = args[args.index("--slot") + 1]
+        assert re.fullmatch(expected.replace("*", "[0-2]"), given)
+
+
+def test_apply_step_applies_the_saved_plan_for_the_entrys_orgs(run_step: StepRunner) -> None:
+    saved = run_step.saved_plan()
+    env = {"WXC_PATHS": "locations.yaml", "WXC_MATRIX_ORGS": "batch-07-a,batch-07-b", "WXC_FORCE": "false"}
+    result = run_step(step(workflow("apply"), "apply")["run"], {**env, "WXC_PR": "7"}, [5, 0])
+    assert result.calls == [
+        ["apply", "--plan", str(saved), "--org", "batch-07-a,batch-07-b"],
+        ["apply", "--org", "batch-07-a,batch-07-b"],
+    ]
+
+
+@pytest.mark.parametrize(("code", "fails"), [("0", False), ("2", False), ("1", True), ("", True)])
+def test_the_comment_job_fails_when_any_plan_failed(run_step: StepRunner, code: str, fails: bool) -> None:
+    last = workflow("plan")["jobs"]["comment"]["steps"][-1]
+    assert last["if"] == "${{ !cancelled() }}"
+    result = run_step(last["run"], {"WXC_EXITCODE": code}, [])
+    assert (result.returncode != 0) is fails
+
+
+PARTNER = REPO / "examples" / "github" / "partner" / "workflows"
+
+
+@pytest.mark.parametrize("name", REUSABLE)
+def test_partner_example_calls_the_reusable_workflow_with_inherited_secrets(name: str) -> None:
+    job = only_job(load(PARTNER / f"{name}.yml"))
+    called = CALLED.match(job["uses"])
+    assert called, job["uses"]
+    assert called["path"] == f".github/workflows/{name}.yml"
+    assert job["secrets"] == "inherit"
+    assert set(job["with"]) <= set(workflow(name)["on"]["workflow_call"]["inputs"])
+    assert "paths" not in job["with"]  # the project file names each org's paths
+    rank = {"none": 0, "read": 1, "write": 2}
+    for called_job in workflow(name)["jobs"].values():
+        for scope, level in called_job["permissions"].items():
+            assert rank[job["permissions"].get(scope, "none")] >= rank[level], scope
+
+
+def test_partner_drift_spreads_the_orgs_over_an_hourly_schedule() -> None:
+    drift = load(PARTNER / "drift.yml")
+    (cron,) = [entry["cron"] for entry in drift["on"]["schedule"]]
+    assert cron.split()[1:] == ["*", "*", "*", "*"]  # hourly: the slot is the hour
+    assert only_job(drift)["with"]["slots"] > 1

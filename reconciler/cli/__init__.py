@@ -12,7 +12,7 @@ import sys
 import click
 
 from reconciler import __version__
-from reconciler.cli import apply, export, plan, sandbox, validate
+from reconciler.cli import apply, comment, export, matrix, plan, sandbox, validate
 from reconciler.cli.common import EXIT_ERROR, EXIT_INVALID, EXIT_OK, err
 from reconciler.render import github
 
@@ -23,7 +23,15 @@ def cli() -> None:
     """Declarative GitOps reconciler for Webex Calling locations."""
 
 
-for command in (validate.validate, plan.plan, apply.apply, export.export, sandbox.sandbox):
+for command in (
+    validate.validate,
+    plan.plan,
+    apply.apply,
+    export.export,
+    sandbox.sandbox,
+    matrix.matrix,
+    comment.comment,
+):
     cli.add_command(command)
 
 

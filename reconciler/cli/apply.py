@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from reconciler import fleet, manager, notify, planfile, safety
+from reconciler import manager, notify, planfile, safety
 from reconciler.apply import ApplyReport, StepResult
 from reconciler.cli.common import (
     EXIT_CHANGES,
@@ -25,9 +27,9 @@ from reconciler.cli.orgs import (
     OrgChoice,
     OrgRun,
     Runs,
+    Tick,
     choose,
-    failed_result,
-    heading,
+    each_org,
     load_all,
     location_options,
     most_severe,
@@ -36,6 +38,7 @@ from reconciler.cli.orgs import (
     show_results,
 )
 from reconciler.cli.output import output_file, write
+from reconciler.connection import Connection
 from reconciler.jobs import JobPolling
 from reconciler.plan import Plan
 from reconciler.render.json import report_json
@@ -109,12 +112,22 @@ def apply(
             else None
         )
         options = manager.ApplyOptions(thresholds, force, dry_run, polling=polling)
+        connections: list[Connection] = []  # each org's, for the secrets the announcement must not carry
         results = _apply_orgs(
-            runs, connector, concurrency, orgs.in_flight, options, fmt, plan_file, detailed_exitcode
+            runs,
+            connector,
+            concurrency,
+            orgs.in_flight,
+            options,
+            fmt,
+            plan_file,
+            detailed_exitcode,
+            connections,
         )
         code = most_severe([r.exit_code for r in results])
         if notify_room and herald is not None:
-            _announce(notify_room, orgs_markdown(results, notify.MAX_MESSAGE_BYTES), herald)
+            secrets = [secret for connection in connections for secret in connection.credentials.secrets]
+            _announce(notify_room, orgs_markdown(results, notify.MAX_MESSAGE_BYTES), herald, secrets)
         if json_report is not None and not write(
             json_report, orgs_json(results) + "\n", "the JSON report", "the report is on stdout"
         ):
@@ -147,7 +160,8 @@ def apply(
         report = run(applying)
     show_report(report, fmt)
     if notify_room and announcer is not None:
-        _announce(notify_room, report_markdown(report, limit=notify.MAX_MESSAGE_BYTES), announcer)
+        markdown = report_markdown(report, limit=notify.MAX_MESSAGE_BYTES)
+        _announce(notify_room, markdown, announcer, connection.credentials.secrets)
     if json_report is not None and not write(
         json_report, report_json(report) + "\n", "the JSON report", "the report is on stdout"
     ):
@@ -155,8 +169,10 @@ def apply(
     return exit_code(report, detailed_exitcode)
 
 
-def _announce(room: str, markdown: str, announcer: notify.Announcer) -> None:
-    warning = run(notify.announce(room, markdown, announcer))
+def _announce(room: str, markdown: str, announcer: notify.Announcer, secrets: Iterable[str]) -> None:
+    """Post the report; `secrets` are what the run's tokens became (renewed ones too): never posted."""
+    hidden = replace(announcer, hidden=(*announcer.hidden, *secrets))
+    warning = run(notify.announce(room, markdown, hidden))
     if warning:
         err.print(warning, style="yellow", soft_wrap=True, markup=False)
 
@@ -186,44 +202,29 @@ def _apply_orgs(
     fmt: str,
     plan_file: Path | None,
     detailed: bool,
+    connections: list[Connection],
 ) -> list[OrgResult]:
     """Every org's apply, side by side; each org's report shown in its group as it ends."""
     parts = _saved_parts(plan_file, runs) if plan_file is not None else {}
-    results: list[OrgResult] = []
 
-    def done(org: OrgRun, report: ApplyReport | None, error: fleet.OrgError | None) -> None:
-        if fmt == "text":
-            out.print(heading(org), soft_wrap=True)
-        if error is not None:
-            results.append(failed_result(org, error))
-            return
-        assert report is not None
+    async def work(org: OrgRun, loaded: manager.Loaded, tick: Tick) -> ApplyReport:
+        connection = org.connection(connector)
+        connections.append(connection)
+        if plan_file is None:
+            return await manager.apply(loaded, connection, concurrency, options, on_location=tick)
+        saved = parts[org.key or ""]
+        source = str(plan_file)
+        return await manager.apply_saved(saved, source, loaded, connection, concurrency, options, tick)
+
+    def shown(org: OrgRun, report: ApplyReport) -> OrgResult:
         if fmt == "text":
             for result in report.results:
                 out.print(report_line(result), soft_wrap=True)
             out.print(report_summary(report), soft_wrap=True)
             out.print()
-        results.append(result_of(org, exit_code(report, detailed), report=report))
+        return result_of(org, exit_code(report, detailed), report=report)
 
-    async def work(item: tuple[OrgRun, manager.Loaded]) -> ApplyReport:
-        org, loaded = item
-        connection = org.connection(connector)
-        if plan_file is None:
-            return await manager.apply(loaded, connection, concurrency, options, on_location=tick)
-        saved = parts[org.key or ""]
-        return await manager.apply_saved(
-            saved, str(plan_file), loaded, connection, concurrency, options, tick
-        )
-
-    ready = []
-    for outcome in load_all(runs):
-        if outcome.value is None:
-            done(outcome.item, None, outcome.error)
-        else:
-            ready.append((outcome.item, outcome.value))
-    with progress(err, "Reading locations") as tick:
-        run(fleet.run_each(ready, work, in_flight, lambda o: done(o.item[0], o.value, o.error)))
-    results.sort(key=lambda r: runs.keys.index(r.key))
+    results = each_org(runs, work, in_flight, fmt, shown)
     show_results(results, fmt, lambda r: report_summary(r.report) if r.report else None)
     return results
 

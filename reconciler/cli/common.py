@@ -6,7 +6,7 @@ import asyncio
 import functools
 import os
 from collections.abc import Callable, Coroutine, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -115,6 +115,8 @@ class Connector:
     base_url: str | None
     org_id: str | None
     limits: ClientLimits
+    # the first connection made for each set of credential variables (see `for_org`)
+    _by_names: dict[CredentialNames, Connection] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def resolved_base_url(self) -> str:
@@ -131,19 +133,26 @@ class Connector:
 
     def for_org(self, key: str, org_id: str | None, credentials: Mapping[str, str]) -> Connection:
         """A project org's connection: its orgId and the credentials its variables name; pauses the
-        org asks for are told with its key."""
+        org asks for are told with its key. Orgs whose variables are the same share one token source,
+        so a partner's renewing token is renewed once for all of them, not once per org."""
         if self.org_id:
             raise ConfigError("--org-id / WEBEX_ORG_ID cannot be used with a project: each org names its own")
         shown = self.limits.on_pause
         on_pause = None if shown is None else functools.partial(_keyed_pause, key, shown)
-        return resolve_connection(
-            sandbox=self.sandbox,
-            token_file=self.token_file,
-            base_url=self.base_url,
-            org_id=org_id,
-            limits=replace(self.limits, on_pause=on_pause),
-            names=CredentialNames.of(credentials),
-        )
+        limits = replace(self.limits, on_pause=on_pause)
+        names = CredentialNames.of(credentials)
+        first = self._by_names.get(names)
+        if first is None:
+            first = resolve_connection(
+                sandbox=self.sandbox,
+                token_file=self.token_file,
+                base_url=self.base_url,
+                org_id=org_id,
+                limits=limits,
+                names=names,
+            )
+            self._by_names[names] = first
+        return replace(first, org_id=org_id, limits=limits)
 
 
 def _keyed_pause(key: str, shown: PauseCallback, asked: float, paused: float, budget: float) -> None:

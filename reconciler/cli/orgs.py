@@ -9,7 +9,7 @@ group, and the command's exit code is the most severe of the orgs'.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,6 +29,7 @@ from reconciler.cli.common import (
     err,
     explain,
     out,
+    run,
     to_step_summary,
 )
 from reconciler.connection import Connection
@@ -36,6 +37,7 @@ from reconciler.desired.model import InputError, InvalidInput, Position
 from reconciler.project import OrgEntry, Project, find_project, load_project
 from reconciler.render.markdown import GITHUB_COMMENT_LIMIT
 from reconciler.render.orgs import OrgResult, orgs_json, orgs_markdown
+from reconciler.render.progress import progress
 from reconciler.selection import EVERYTHING, Selection
 
 T = TypeVar("T")
@@ -183,6 +185,40 @@ def load_all(runs: Runs) -> list[fleet.Outcome[OrgRun, manager.Loaded]]:
         message = f"--location {listed} names no location of the desired state"
         raise InvalidInput([InputError(Position("<command line>"), message)])
     return loaded
+
+
+Tick = Callable[[Any], None]
+OrgWork = Callable[[OrgRun, manager.Loaded, Tick], Awaitable[T]]
+
+
+def each_org(
+    runs: Runs, work: OrgWork[T], in_flight: int, fmt: str, shown: Callable[[OrgRun, T], OrgResult]
+) -> list[OrgResult]:
+    """`work` for every org whose files are valid, side by side; each org's group (its heading, then
+    what `shown` prints of its value, or its failure) as it ends; the results in the project's order."""
+    results: list[OrgResult] = []
+
+    def done(org: OrgRun, value: T | None, error: fleet.OrgError | None) -> None:
+        if fmt == "text":
+            out.print(heading(org), soft_wrap=True)
+        if error is not None:
+            results.append(failed_result(org, error))
+        elif value is not None:
+            results.append(shown(org, value))
+
+    ready = []
+    for outcome in load_all(runs):
+        if outcome.value is None:
+            done(outcome.item, None, outcome.error)
+        else:
+            ready.append((outcome.item, outcome.value))
+    with progress(err, "Reading locations") as tick:
+
+        async def one(item: tuple[OrgRun, manager.Loaded]) -> T:
+            return await work(item[0], item[1], tick)
+
+        run(fleet.run_each(ready, one, in_flight, lambda o: done(o.item[0], o.value, o.error)))
+    return sorted(results, key=lambda r: runs.keys.index(r.key))
 
 
 def heading(run: OrgRun) -> Text:

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import click
 
-from reconciler import fleet, manager, planfile, safety
+from reconciler import manager, planfile, safety
 from reconciler.cli.common import (
     EXIT_CHANGES,
     EXIT_ERROR,
@@ -23,9 +23,9 @@ from reconciler.cli.orgs import (
     OrgChoice,
     OrgRun,
     Runs,
+    Tick,
     choose,
-    failed_result,
-    heading,
+    each_org,
     load_all,
     location_options,
     most_severe,
@@ -113,42 +113,24 @@ def _plan_orgs(
     detailed: bool,
 ) -> int:
     """Every org's plan, side by side; each shown in its group as it ends, then a line per org."""
-    results: list[OrgResult] = []
     saved: dict[str, planfile.SavedPlan] = {}
 
-    def done(
-        org: OrgRun, value: tuple[manager.Planned, Connection] | None, error: fleet.OrgError | None
-    ) -> None:
-        if fmt == "text":
-            out.print(heading(org), soft_wrap=True)
-        if error is not None:
-            results.append(failed_result(org, error))
-            return
-        assert value is not None
+    async def work(org: OrgRun, loaded: manager.Loaded, tick: Tick) -> tuple[manager.Planned, Connection]:
+        connection = org.connection(connector)
+        return await manager.plan(loaded, connection, concurrency, on_location=tick), connection
+
+    def shown(org: OrgRun, value: tuple[manager.Planned, Connection]) -> OrgResult:
         planned, connection = value
         warnings = safety_warnings(planned.plan, thresholds)
         if fmt == "text":
             render_plan(planned.plan, out)
             render_warnings(warnings, out)
             out.print()
-        code = EXIT_CHANGES if detailed and planned.plan.steps else EXIT_OK
-        results.append(result_of(org, code, plan=planned.plan, warnings=tuple(warnings)))
         saved[org.key or ""] = planned.saved(connection)
+        code = EXIT_CHANGES if detailed and planned.plan.steps else EXIT_OK
+        return result_of(org, code, plan=planned.plan, warnings=tuple(warnings))
 
-    async def work(item: tuple[OrgRun, manager.Loaded]) -> tuple[manager.Planned, Connection]:
-        org, loaded = item
-        connection = org.connection(connector)
-        return await manager.plan(loaded, connection, concurrency, on_location=tick), connection
-
-    ready = []
-    for outcome in load_all(runs):
-        if outcome.value is None:
-            done(outcome.item, None, outcome.error)
-        else:
-            ready.append((outcome.item, outcome.value))
-    with progress(err, "Reading locations") as tick:
-        run(fleet.run_each(ready, work, in_flight, lambda o: done(o.item[0], o.value, o.error)))
-    results.sort(key=lambda r: runs.keys.index(r.key))
+    results = each_org(runs, work, in_flight, fmt, shown)
     show_results(results, fmt, lambda r: plan_summary(r.plan) if r.plan else None)
     code = most_severe([r.exit_code for r in results])
     if out_file is not None:

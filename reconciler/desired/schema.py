@@ -21,7 +21,7 @@ from reconciler.desired.display import printable
 from reconciler.desired.fields import describe, digit_fields, e164_fields, field_label, patterned_fields
 from reconciler.desired.loader import Document, JsonPath, position_at, quoted, source_text
 from reconciler.desired.model import InputError
-from reconciler.shipped import data_file
+from reconciler.shipped import json_schema
 
 if TYPE_CHECKING:  # jsonschema is imported when a file is invalid: it takes longer to import than to check
     from jsonschema import Draft202012Validator
@@ -30,11 +30,9 @@ if TYPE_CHECKING:  # jsonschema is imported when a file is invalid: it takes lon
 SCHEMA_FILE = "locations.schema.json"
 
 
-@functools.cache
 def load_schema() -> dict[str, Any]:
     """The desired-state JSON Schema, as shipped."""
-    schema: dict[str, Any] = json.loads(data_file(SCHEMA_FILE).read_text(encoding="utf-8"))
-    return schema
+    return json_schema(SCHEMA_FILE)
 
 
 @functools.cache

@@ -11,7 +11,7 @@ from reconciler.apply import ApplyReport
 from reconciler.plan import Plan
 from reconciler.render.json import dumps
 from reconciler.render.markdown import GITHUB_COMMENT_LIMIT, plan_markdown, report_markdown
-from reconciler.render.sections import Section, compose
+from reconciler.render.sections import TITLE, OrgSection, compose
 
 # Enough for an org's summary, its warnings and a few locations.
 MIN_SECTION = 4_000
@@ -64,10 +64,11 @@ def orgs_markdown(results: Sequence[OrgResult], limit: int = GITHUB_COMMENT_LIMI
     # leaves room for the others; compose then cuts by whole orgs.
     busy = sum(1 for r in results if r.has_changes or r.error is not None)
     share = min(limit, max(limit // max(busy, 1), MIN_SECTION))
-    return compose([_section(r, share) for r in results], limit)
+    title = "## wxc-reconcile apply" if any(r.report is not None for r in results) else TITLE
+    return compose([_section(r, share) for r in results], limit, title=title)
 
 
-def _section(result: OrgResult, limit: int) -> Section:
+def _section(result: OrgResult, limit: int) -> OrgSection:
     if result.plan is not None:
         body = plan_markdown(result.plan, warnings=result.warnings, limit=limit, titled=False)
     elif result.report is not None:
@@ -76,4 +77,4 @@ def _section(result: OrgResult, limit: int) -> Section:
         fenced = (result.error or "").replace("```", "'''")  # the fence must hold whatever was said
         body = f"**Failed** (exit {result.exit_code}):\n\n```text\n{fenced}\n```"
     failed = result.error is not None or (result.report is not None and bool(result.report.failed))
-    return Section(result.key, result.has_changes, failed, body)
+    return OrgSection(result.key, result.has_changes, failed, body)

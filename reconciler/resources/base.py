@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from reconciler.diff import FieldChange
+from reconciler.diff import FieldChange, changed_since
 from reconciler.resources.fields import FieldSpec
 
 if TYPE_CHECKING:
@@ -53,11 +53,23 @@ class ApplyContext:
 
 
 class Reads:
-    """One location's GETs, each made at most once, however many resources need its answer."""
+    """One location's GETs, each made at most once, however many resources need its answer; and what
+    is known of the location without a GET of its own."""
 
-    def __init__(self, api: CallingApi, location_id: str) -> None:
+    def __init__(
+        self,
+        api: CallingApi,
+        location_id: str,
+        listed: Mapping[str, Any] | None = None,
+        *,
+        details_read: bool = False,
+    ) -> None:
         self.api = api
         self.location_id = location_id
+        # The location's item of the calling-locations list, read once per run for every location.
+        self.listed: Mapping[str, Any] = listed or {}
+        # Whether the details GET is made anyway (a resource needs it): others may use its answer for free.
+        self.details_read = details_read
         self._details: asyncio.Future[dict[str, Any]] | None = None
 
     async def details(self) -> dict[str, Any]:
@@ -131,6 +143,12 @@ class Resource(ABC):
         """Read one of this endpoint's own org-wide lists (a name its `lookups` returns)."""
         raise LookupError(f"{self.kind} reads no list named {name!r}")
 
+    def needs_details(self, wanted: Any, listed: Mapping[str, Any]) -> bool:
+        """Whether reading this endpoint for `wanted` takes the location's details GET (`listed`: the
+        location's item of the calling-locations list). Decided before any location GET, so that the
+        others know whether that answer is theirs for free (`Reads.details_read`)."""
+        return False
+
     @abstractmethod
     async def read(self, reads: Reads, wanted: Any, route_names: Mapping[str, str]) -> dict[str, Any]:
         """Read the live endpoint for a location that manages it: LocationState's fields it fills."""
@@ -162,6 +180,10 @@ class Resource(ABC):
     @abstractmethod
     def basis(self, wanted: Any, live: Mapping[str, Any]) -> dict[str, Any]:
         """The live values a step was computed from (a fresh plan compares them)."""
+
+    def changed_since(self, basis: Mapping[str, Any], live: Mapping[str, Any]) -> tuple[FieldChange, ...]:
+        """The fields of a saved step's `basis` whose `live` value (a fresh plan's reading) is another."""
+        return changed_since(basis, live)
 
     @abstractmethod
     def path(self, location_id: str) -> str:

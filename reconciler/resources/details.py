@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from reconciler.desired.display import UNSAFE
@@ -149,6 +149,33 @@ FIELDS: tuple[FieldSpec, ...] = (
 FIELD_NAMES: tuple[str, ...] = tuple(spec.name for spec in FIELDS)
 
 
+def _text(value: Any) -> bool:
+    return value is None or isinstance(value, str)  # a field the answer leaves out is empty, as in the GET
+
+
+def _calling_line_id(value: Any) -> bool:
+    return isinstance(value, Mapping) and all(_text(value.get(sub)) for sub in CALLING_LINE_ID_FIELDS)
+
+
+# The detail fields each item of the calling-locations list (GET /telephony/config/locations) carries, as
+# the contract records its answer, and the shape a value there must have to be used. A boolean, or an
+# object, the item leaves out is not known to be anything: the details are read then.
+LISTED: dict[str, Callable[[Any], bool]] = {
+    "routingPrefix": _text,
+    "outsideDialDigit": _text,
+    "enforceOutsideDialDigit": lambda value: isinstance(value, bool),
+    "callingLineId": _calling_line_id,
+}
+
+
+def listed_details(wanted: Mapping[str, Any], listed: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The managed detail fields as the location's item of the calling-locations list gives them, when
+    it carries every one of them in its shape; None when the details must be read."""
+    if not listed or not all(name in LISTED and LISTED[name](listed.get(name)) for name in wanted):
+        return None
+    return {name: listed.get(name) for name in wanted}
+
+
 # --- offline rules: formats the schema's patterns cannot explain, and unique prefixes ----------------
 
 
@@ -281,10 +308,15 @@ class DetailsResource(Resource):
         wanted = any(loc.details.get("pAccessNetworkInfo") is not None for loc in desired.locations)
         return frozenset({"places"}) if wanted else frozenset()
 
+    def needs_details(self, wanted: Mapping[str, Any], listed: Mapping[str, Any]) -> bool:
+        return listed_details(wanted, listed) is None
+
     async def read(
         self, reads: Reads, wanted: Mapping[str, Any], route_names: Mapping[str, str]
     ) -> dict[str, Any]:
-        return {"details": await reads.details()}
+        # The list's values when they are all it needs and nothing else reads the details; else the GET.
+        listed = None if reads.details_read else listed_details(wanted, reads.listed)
+        return {"details": listed if listed is not None else await reads.details()}
 
     def org_problems(self, location: DesiredLocation, current: CurrentState) -> list[InputError]:
         if location.details.get("pAccessNetworkInfo") is None:

@@ -17,7 +17,13 @@ from reconciler.diff import FieldChange, changes_between
 from reconciler.names import listing, unknown
 from reconciler.resources.base import ApplyContext, Done, Reads, Resource, comment_text, text
 from reconciler.resources.fields import FieldSpec
-from reconciler.webex.api import ConnectionOption, lacks_route, pstn_connection_path, with_details_route
+from reconciler.webex.api import (
+    ConnectionOption,
+    details_route,
+    lacks_route,
+    pstn_connection_path,
+    with_details_route,
+)
 
 if TYPE_CHECKING:
     from ruamel.yaml.comments import CommentedMap
@@ -187,6 +193,12 @@ class PstnResource(Resource):
         return frozenset({"routes"}) if any(loc.pstn for loc in desired.locations) else frozenset()
 
     async def read(self, reads: Reads, wanted: DesiredPstn, route_names: Mapping[str, str]) -> dict[str, Any]:
+        # A local gateway's route is named by the details too: when they are read anyway and name the
+        # desired route, there is nothing to change and the PSTN answer would add nothing to the plan.
+        if wanted.type == "LOCAL_GATEWAY" and reads.details_read:
+            shown = route_from_details(await reads.details())
+            if shown is not None and not diff_pstn(wanted, shown, route_names):
+                return {"pstn": shown, "options": None}
         # The location comes from the calling-locations list, so a 404 here means "no PSTN set up yet".
         answer = await reads.api.get_pstn_connection(reads.location_id, calling_enabled=True)
         connection = await with_route(answer, reads.details)
@@ -229,6 +241,11 @@ class PstnResource(Resource):
     def basis(self, wanted: DesiredPstn, live: Mapping[str, Any]) -> dict[str, Any]:
         return {key: live.get(key) for key in BASIS_KEYS}
 
+    def changed_since(self, basis: Mapping[str, Any], live: Mapping[str, Any]) -> tuple[FieldChange, ...]:
+        if isinstance(live, RouteFromDetails):  # what was not read is not known to have changed
+            basis = {key: value for key, value in basis.items() if key in live}
+        return super().changed_since(basis, live)
+
     def path(self, location_id: str) -> str:
         return pstn_connection_path(location_id)
 
@@ -249,6 +266,21 @@ RESOURCE = PstnResource()
 
 
 # --- reading -------------------------------------------------------------------------------------------
+
+
+class RouteFromDetails(dict[str, Any]):
+    """A local gateway's connection as the location details' `connection {type, id}` names it, read
+    instead of the PSTN answer: its type and route only (the connection option's `id` and name unknown).
+    Its own type, so that no API answer is ever taken for one."""
+
+
+def route_from_details(details: Mapping[str, Any]) -> RouteFromDetails | None:
+    """The local gateway the details name (TRUNK or ROUTE_GROUP with its id); None when they name none
+    (no PSTN, a cloud PSTN's type without an id, or an answer of another shape)."""
+    route = details_route(details)
+    if route is None:
+        return None
+    return RouteFromDetails(pstnConnectionType="LOCAL_GATEWAY", routeType=route[0], routeId=route[1])
 
 
 async def with_route(

@@ -7,7 +7,7 @@ and by the tests (ServerThread). The Webex client never imports this package.
 from reconciler.sandbox.app import create_app
 from reconciler.sandbox.faults import ConnectionDropped
 from reconciler.sandbox.gateway import RecordedRequest
-from reconciler.sandbox.org import SandboxOrg, StateFileError, webex_id
+from reconciler.sandbox.org import SandboxOrg, SandboxOrgs, StateFileError, webex_id
 from reconciler.sandbox.server import ServerThread, serve
 from reconciler.sandbox.settings import SandboxSettings
 from reconciler.sandbox.statefile import StateFile
@@ -16,6 +16,7 @@ __all__ = [
     "ConnectionDropped",
     "RecordedRequest",
     "SandboxOrg",
+    "SandboxOrgs",
     "SandboxSettings",
     "ServerThread",
     "StateFile",

@@ -1,10 +1,12 @@
-"""What the simulator's route handlers share: the live org, its settings and state file, and the few
-steps every endpoint takes (find the location, read a JSON body, page a list, save the change).
+"""What the simulator's route handlers share: the live orgs, their settings and state file, the org a
+request acts in, and the few steps every endpoint takes (find the location, read a JSON body, page a
+list, save the change).
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import copy
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -14,8 +16,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from reconciler.sandbox.errors import BAD_BODY, NOT_FOUND, STATE_FILE, Violation, WebexError
-from reconciler.sandbox.org import Location, PstnConnection, SandboxOrg, StateFileError
+from reconciler.sandbox.errors import BAD_BODY, FORBIDDEN, NOT_FOUND, STATE_FILE, Violation, WebexError
+from reconciler.sandbox.org import Location, PstnConnection, SandboxOrg, SandboxOrgs, StateFileError
 from reconciler.sandbox.paging import paginate
 from reconciler.sandbox.settings import SandboxSettings
 from reconciler.sandbox.statefile import StateFile
@@ -25,28 +27,64 @@ Handler = Callable[[Request], Awaitable[Response]]
 Routes = dict[str, dict[str, Handler]]
 
 
-class Api:
-    """One live org behind the handlers, and its state file when it has one."""
+# The org the request being handled acts in: set around each handler (see Api.handling).
+_ACTING: contextvars.ContextVar[SandboxOrg] = contextvars.ContextVar("wxc_sandbox_acting_org")
 
-    def __init__(self, org: SandboxOrg, settings: SandboxSettings, state_path: Path | None) -> None:
-        self.org = org
+
+class Api:
+    """The live orgs behind the handlers, and their state file when they have one."""
+
+    def __init__(self, orgs: SandboxOrgs, settings: SandboxSettings, state_path: Path | None) -> None:
+        self.orgs = orgs
         self.settings = settings
         self.state = StateFile(state_path) if state_path is not None else None
 
+    @property
+    def org(self) -> SandboxOrg:
+        """The org the request being handled acts in (outside a request: the token's own)."""
+        return _ACTING.get(None) or self.orgs.own
+
     @contextlib.asynccontextmanager
-    async def handling(self) -> AsyncIterator[None]:
-        """Around each request: with a state file, its lock and its latest state; then the jobs that
-        ended. A state file that cannot be used is a 503 saying why, never a crash of the app."""
+    async def handling(self, request: Request) -> AsyncIterator[None]:
+        """Around each request: with a state file, its lock and its latest state; the org the request
+        acts in; then that org's jobs that ended. A state file that cannot be used is a 503 saying
+        why, never a crash of the app."""
         if self.state is None:
-            self._end_jobs()
-            yield
+            async with self._acting(request):
+                yield
             return
         try:
-            async with self.state.request(self.org):
-                self._end_jobs()
+            async with self.state.request(self.orgs), self._acting(request):
                 yield
         except StateFileError as exc:
             raise WebexError.one(503, str(exc), STATE_FILE) from None
+
+    @contextlib.asynccontextmanager
+    async def _acting(self, request: Request) -> AsyncIterator[None]:
+        token = _ACTING.set(self._org_of(request))
+        try:
+            self._end_jobs()
+            yield
+        finally:
+            _ACTING.reset(token)
+
+    def _org_of(self, request: Request) -> SandboxOrg:
+        """The request's `orgId`'s org (absent: the token's own), or a 403.
+
+        Partner administrators act in a customer's org by its `orgId`, and the API checks the caller
+        may act there [Webex partner guide: "the system checks if you have the necessary rights to
+        act on that organization"]; the documented answer for an access that is not allowed is 403
+        [D: the response codes of every reference page]. What a live org answers for an `orgId` that
+        names no org at all is not on record: a caller cannot tell it from one it may not act in, so
+        the sandbox answers both alike. The token may act in every org of the sandbox.
+        """
+        org_id = request.query_params.get("orgId")
+        if org_id is None:
+            return self.orgs.own
+        org = self.orgs.get(org_id)
+        if org is None:
+            raise WebexError.one(403, f"Not authorized to act in organization {org_id}", FORBIDDEN)
+        return org
 
     def _end_jobs(self) -> None:
         """Finish the jobs that ended since the last request: a failed one restores the old prefix.
@@ -87,7 +125,7 @@ class Api:
     def saved(self) -> None:
         """Write the org to its state file, after each successful change."""
         if self.state is not None:
-            self.state.save(self.org)
+            self.state.save(self.orgs)
 
 
 def contains(needle: str | None, haystack: str) -> bool:

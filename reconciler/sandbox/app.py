@@ -23,24 +23,27 @@ from starlette.routing import Route
 from reconciler.sandbox import endpoints, views
 from reconciler.sandbox.api import Api, Handler, Routes, contains
 from reconciler.sandbox.endpoints import messages
+from reconciler.sandbox.endpoints.access_token import TokenIssuer, TokenSettings
 from reconciler.sandbox.errors import NOT_FOUND, WebexError, http_error_handler, webex_error_handler
 from reconciler.sandbox.faults import Faults
 from reconciler.sandbox.gateway import Gateway, RecordedRequest
-from reconciler.sandbox.org import Job, SandboxOrg
+from reconciler.sandbox.org import Job, SandboxOrg, SandboxOrgs
 from reconciler.sandbox.paging import paginate
 from reconciler.sandbox.settings import SandboxSettings
 
 
 def _route(
-    path: str, around: Callable[[], AbstractAsyncContextManager[None]], handlers: Mapping[str, Handler]
+    path: str,
+    around: Callable[[Request], AbstractAsyncContextManager[None]],
+    handlers: Mapping[str, Handler],
 ) -> Route:
     """One route per path, so a wrong method on a known path is a 405 naming every allowed method.
 
-    Every handler runs inside `around()`. The answer is sent after it, so the latency is not inside.
+    Every handler runs inside `around(request)`. The answer is sent after it, so the latency is not inside.
     """
 
     async def endpoint(request: Request) -> Response:
-        async with around():
+        async with around(request):
             return await handlers["GET" if request.method == "HEAD" else request.method](request)
 
     return Route(path, endpoint, methods=list(handlers))
@@ -51,7 +54,11 @@ class _Shared:
 
     def __init__(self, api: Api) -> None:
         self.api = api
-        self.org = api.org
+
+    @property
+    def org(self) -> SandboxOrg:
+        """The org the request acts in."""
+        return self.api.org
 
     def routes(self) -> Routes:
         return {
@@ -115,34 +122,46 @@ def _routes(api: Api) -> list[Route]:
 
 
 def create_app(
-    org: SandboxOrg,
+    org: SandboxOrg | SandboxOrgs,
     *,
     state_path: Path | None = None,
     token: str | None = None,
     settings: SandboxSettings | None = None,
+    tokens: TokenSettings | None = None,
 ) -> Starlette:
-    """The simulator over `org` (mutated in place; saved to `state_path` after each successful change).
+    """The simulator over `org`, one org or several (mutated in place; saved to `state_path` after each
+    successful change). A request acts in the org its `orgId` names, else in the first (the token's own).
 
     With `state_path`, the file is the truth, shared with any other process or app that serves it:
     each request holds its lock and first reads it afresh if another changed it (see
     `reconciler.sandbox.statefile`); `org` is served as it is until the file exists.
 
-    `token=None` accepts any non-empty bearer token. `app.state.org` is the live org,
-    `app.state.requests` the list of RecordedRequest answered so far, `app.state.settings` the settings
-    (change their fields to change the app's behaviour), `app.state.faults` the faults' random generator
-    and each org's rate limits.
+    `token=None` accepts any non-empty bearer token, which may act in every org; an access token of the
+    token endpoint (`tokens`: whose refresh tokens it takes, and for how long its tokens last) is
+    accepted until it expires. `app.state.orgs` is the live SandboxOrgs, `app.state.org` the token's own
+    org (the live object as long as the state keeps that org first), `app.state.requests` the list of
+    RecordedRequest answered so far, `app.state.settings` the settings (change their fields to change the
+    app's behaviour), `app.state.faults` the faults' random generator and each org's rate limits,
+    `app.state.tokens` the token endpoint's issuer.
     """
+    orgs = SandboxOrgs.of(org)
     settings = settings or SandboxSettings()
     faults = Faults(settings)
+    issuer = TokenIssuer(tokens or TokenSettings(), settings)
     log: list[RecordedRequest] = []
+    gateway = Middleware(
+        Gateway, orgs=orgs, token=token, settings=settings, faults=faults, log=log, issuer=issuer
+    )
     app = Starlette(
-        routes=_routes(Api(org, settings, state_path)),
-        middleware=[Middleware(Gateway, org=org, token=token, settings=settings, faults=faults, log=log)],
+        routes=[*issuer.routes(), *_routes(Api(orgs, settings, state_path))],
+        middleware=[gateway],
         exception_handlers={WebexError: webex_error_handler, HTTPException: http_error_handler},
     )
     app.router.redirect_slashes = False
-    app.state.org = org
+    app.state.orgs = orgs
+    app.state.org = orgs.own
     app.state.requests = log
     app.state.settings = settings
     app.state.faults = faults
+    app.state.tokens = issuer
     return app

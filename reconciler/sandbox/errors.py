@@ -7,12 +7,16 @@ is the first description. The codes are the simulator's own choice (Webex publis
 errorCode status meaning
 ========= ====== ======================================================================================
 4001      401    missing, malformed or wrong bearer token
+4003      403    an ``orgId`` that is none of the sandbox's orgs: the token may not act there (a live org
+                 answers an org it may not act in with 403; one that does not exist is not on record)
 4005      405    method not allowed on a known path
-4008      404    not found: unknown path, location (or one not enabled for Calling), job, or an ``orgId``
-                 that is not the sandbox org's
+4008      404    not found: unknown path, location (or one not enabled for Calling, or of another org), job
 4009      404    the PSTN service's ``{"errorMessage", "errorCode", "trackingId"}`` (no ``message``) for a
                  calling location whose PSTN connection was never set: "PSTN for the location is not
                  configured." (the live text; the status and code are not on record)
+4010      400    the token endpoint (``POST /v1/access_token``): a field missing, a grant type other than
+                 ``refresh_token``, or a refresh token it does not know (or replaced by a newer one)
+4011      401    the token endpoint: an unknown client id, or a wrong client secret
 4029      429    rate limited (the org's token bucket or sliding window); the ``Retry-After`` header says
                  how many whole seconds to wait (or carries the text of ``SandboxSettings.retry_after``)
 4400      400    a bad query parameter (``max``, ``start``, ``order``, ``serviceTypes``)
@@ -49,9 +53,12 @@ from starlette.responses import JSONResponse
 from starlette.types import Scope
 
 UNAUTHORIZED = 4001
+FORBIDDEN = 4003
 METHOD_NOT_ALLOWED = 4005
 NOT_FOUND = 4008
 PSTN_NOT_CONFIGURED = 4009
+TOKEN_GRANT = 4010
+TOKEN_CLIENT = 4011
 RATE_LIMITED = 4029
 BAD_QUERY = 4400
 DUPLICATE_ROUTING_PREFIX = 5600

@@ -1,4 +1,4 @@
-"""What stands in front of every sandbox route: tracking ids, auth, injected faults, orgId, the request log.
+"""What stands in front of every sandbox route: tracking ids, auth, injected faults, the request log.
 
 An ASGI middleware, so it also sees the answers that no handler made (401, 429, unknown paths, 405).
 """
@@ -16,8 +16,8 @@ from typing import Any
 from starlette.datastructures import Headers, MutableHeaders, QueryParams
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from reconciler.sandbox.endpoints.access_token import TOKEN_PATH, TokenIssuer, logged_body
 from reconciler.sandbox.errors import (
-    NOT_FOUND,
     RATE_LIMITED,
     TRACKING_KEY,
     UNAUTHORIZED,
@@ -26,7 +26,7 @@ from reconciler.sandbox.errors import (
     new_tracking_id,
 )
 from reconciler.sandbox.faults import CLOSE_CONNECTION_KEY, ConnectionDropped, Faults
-from reconciler.sandbox.org import SandboxOrg
+from reconciler.sandbox.org import SandboxOrgs
 from reconciler.sandbox.settings import SandboxSettings
 
 UNAUTHORIZED_MESSAGE = "The request requires a valid access token set in the Authorization request header."
@@ -66,10 +66,12 @@ def _parse_body(body: bytes) -> Any:
 
 
 class Gateway:
-    """ASGI middleware: TrackingID on every answer, bearer auth, faults, orgId check, request log.
+    """ASGI middleware: TrackingID on every answer, bearer auth, faults, request log.
 
-    In order: the bearer token (401), the rate limit (429), a dropped connection, an injected 5xx, the
-    orgId (404); then the route. So a dropped or failed request never reaches a route and changes nothing.
+    In order: the bearer token (401), the rate limit of the org the request acts in (429), a dropped
+    connection, an injected 5xx; then the route, where an `orgId` the token may not act in is a 403
+    (see Api.handling). So a dropped or failed request never reaches a route and changes nothing.
+    The token endpoint takes no bearer token and is no org's: it meets only the drops and the 5xx.
 
     The latency is added to the answer, after the request is handled and logged, as if all of it were
     the answer's way back: a request changes the org as it arrives, so a client killed while waiting for
@@ -80,15 +82,17 @@ class Gateway:
         self,
         app: ASGIApp,
         *,
-        org: SandboxOrg,
+        orgs: SandboxOrgs,
         token: str | None,
         settings: SandboxSettings,
         faults: Faults,
         log: list[RecordedRequest],
+        issuer: TokenIssuer,
     ) -> None:
         self.app = app
-        self.org = org
+        self.orgs = orgs
         self.token = token
+        self.issuer = issuer
         self.settings = settings
         self.faults = faults
         self.log = log
@@ -107,12 +111,15 @@ class Gateway:
 
         def record(status: int) -> None:
             # Logged before the answer leaves, so a client that has its answer always finds it logged.
+            token_request = scope["path"] == TOKEN_PATH
             self.log.append(
                 RecordedRequest(
                     method=scope["method"],
                     path=scope["path"],
                     query=dict(QueryParams(scope["query_string"])),
-                    body=_parse_body(body),
+                    body=logged_body(body, headers.get("content-type", ""))
+                    if token_request
+                    else _parse_body(body),
                     headers={k: v for k, v in headers.items() if k != "authorization"},
                     status=status,
                 )
@@ -157,27 +164,32 @@ class Gateway:
 
     def _refusal(self, scope: Scope, headers: Headers, tracking: str, api: bool) -> ASGIApp | Drop | None:
         """The answer for a request that must not reach a route (or DROP: none at all), else None."""
-        scheme, _, credentials = headers.get("authorization", "").partition(" ")
-        credentials = credentials.strip()
-        if (
-            scheme.lower() != "bearer"
-            or not credentials
-            or (self.token is not None and credentials != self.token)
-        ):
+        if scope["path"] == TOKEN_PATH:
+            return self._fault(scope["path"], None, tracking) if api else None
+        if not self._authorized(headers):
             return error_response(401, [Violation(UNAUTHORIZED_MESSAGE, UNAUTHORIZED)], tracking)
-        org_id = QueryParams(scope["query_string"]).get("orgId")
         if api:
             # Rate limits are the org's: the one the request acts in, else the token's own.
-            fault = self._fault(scope["path"], org_id or self.org.id, tracking)
-            if fault is not None:
-                return fault
-        if org_id is not None and org_id != self.org.id:
-            return error_response(404, [Violation(f"Organization {org_id} not found", NOT_FOUND)], tracking)
+            org_id = QueryParams(scope["query_string"]).get("orgId") or self.orgs.own.id
+            return self._fault(scope["path"], org_id, tracking)
         return None
 
-    def _fault(self, path: str, org_id: str, tracking: str) -> ASGIApp | Drop | None:
-        """A 429, a drop or an injected 5xx for an API request in `org_id`, else None."""
-        retry_after = self.faults.retry_after(org_id)
+    def _authorized(self, headers: Headers) -> bool:
+        """A bearer token the token endpoint issued, until it expires; else any token, or only the one
+        the sandbox was given."""
+        scheme, _, credentials = headers.get("authorization", "").partition(" ")
+        credentials = credentials.strip()
+        if scheme.lower() != "bearer" or not credentials:
+            return False
+        issued = self.issuer.verdict(credentials)
+        if issued is not None:
+            return issued
+        return self.token is None or credentials == self.token
+
+    def _fault(self, path: str, org_id: str | None, tracking: str) -> ASGIApp | Drop | None:
+        """A 429, a drop or an injected 5xx for an API request in `org_id` (None: no org's, never
+        rate-limited), else None."""
+        retry_after = self.faults.retry_after(org_id) if org_id is not None else None
         if retry_after is not None:
             violation = Violation(f"Too many requests (Retry-After: {retry_after})", RATE_LIMITED)
             return error_response(429, [violation], tracking, {"Retry-After": retry_after})

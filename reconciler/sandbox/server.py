@@ -12,9 +12,10 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from reconciler.sandbox.app import create_app
+from reconciler.sandbox.endpoints.access_token import TokenIssuer, TokenSettings
 from reconciler.sandbox.faults import CLOSE_CONNECTION_KEY
 from reconciler.sandbox.gateway import RecordedRequest
-from reconciler.sandbox.org import SandboxOrg
+from reconciler.sandbox.org import SandboxOrg, SandboxOrgs
 from reconciler.sandbox.settings import SandboxSettings
 
 
@@ -44,10 +45,11 @@ def serve(
     state_path: Path | None = None,
     token: str | None = None,
     settings: SandboxSettings | None = None,
+    tokens: TokenSettings | None = None,
 ) -> None:
-    """Serve the sandbox org (read from `state_path`, else the seed) until interrupted."""
-    org = SandboxOrg.load(state_path) if state_path is not None else SandboxOrg.seed()
-    app = create_app(org, state_path=state_path, token=token, settings=settings)
+    """Serve the sandbox's orgs (read from `state_path`, else the seed) until interrupted."""
+    orgs = SandboxOrgs.load(state_path) if state_path is not None else SandboxOrgs.seed()
+    app = create_app(orgs, state_path=state_path, token=token, settings=settings, tokens=tokens)
     uvicorn.run(DroppableConnections(app), host=host, port=port, log_level="info")
 
 
@@ -60,11 +62,12 @@ class ServerThread:
 
     def __init__(
         self,
-        org: SandboxOrg | None = None,
+        org: SandboxOrg | SandboxOrgs | None = None,
         *,
         state_path: Path | None = None,
         token: str | None = None,
         settings: SandboxSettings | None = None,
+        tokens: TokenSettings | None = None,
         startup_timeout: float = 10.0,
     ) -> None:
         self.app: Starlette = create_app(
@@ -72,6 +75,7 @@ class ServerThread:
             state_path=state_path,
             token=token,
             settings=settings,
+            tokens=tokens,
         )
         config = uvicorn.Config(
             DroppableConnections(self.app), host="127.0.0.1", port=0, log_level="warning", lifespan="off"
@@ -89,15 +93,26 @@ class ServerThread:
         return f"http://127.0.0.1:{self.port}/v1"
 
     @property
+    def orgs(self) -> SandboxOrgs:
+        orgs: SandboxOrgs = self.app.state.orgs
+        return orgs
+
+    @property
     def org(self) -> SandboxOrg:
-        org: SandboxOrg = self.app.state.org
-        return org
+        """The token's own org (the first)."""
+        return self.orgs.own
 
     @property
     def settings(self) -> SandboxSettings:
         """The live settings: change a field to change how the running server behaves."""
         settings: SandboxSettings = self.app.state.settings
         return settings
+
+    @property
+    def tokens(self) -> TokenIssuer:
+        """The token endpoint's issuer: `issued` counts the access tokens it gave out."""
+        tokens: TokenIssuer = self.app.state.tokens
+        return tokens
 
     @property
     def requests(self) -> list[RecordedRequest]:

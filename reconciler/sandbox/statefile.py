@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from reconciler.sandbox.org import SandboxOrg, StateFileError
+from reconciler.sandbox.org import SandboxOrg, SandboxOrgs, StateFileError
 
 # How long a request waits for another process's request: each holds the lock for milliseconds, so
 # this is only reached when a process hangs while holding it (stopped in a debugger, say).
@@ -46,35 +46,35 @@ class StateFile:
         self._fd: int | None = None  # the lock file, while a request holds the lock
 
     @asynccontextmanager
-    async def request(self, org: SandboxOrg) -> AsyncIterator[None]:
-        """Hold the lock around one request; `org` first becomes, in place, the state saved last.
+    async def request(self, orgs: SandboxOrgs) -> AsyncIterator[None]:
+        """Hold the lock around one request; `orgs` first become, in place, the state saved last.
 
-        Until the file exists, `org` is the state (it is saved at the first change).
+        Until the file exists, `orgs` are the state (saved at the first change).
         """
         async with self._locked() as fd:
             seen = (os.pread(fd, 64, 0), self._stat())
             if seen != self._seen:
                 if seen[1] is not None:
-                    org.become(SandboxOrg.load(self.path))
+                    orgs.become(SandboxOrgs.load(self.path))
                 self._seen = seen
             yield
 
-    def save(self, org: SandboxOrg) -> None:
-        """Save `org` as the state, inside `request` (the lock held), under a new revision."""
+    def save(self, orgs: SandboxOrg | SandboxOrgs) -> None:
+        """Save `orgs` as the state, inside `request` (the lock held), under a new revision."""
         fd = self._fd
         if fd is None:
             raise RuntimeError("StateFile.save outside a request: the lock is not held")
-        self._write(fd, org)
+        self._write(fd, orgs)
 
-    async def replace(self, org: SandboxOrg) -> None:
-        """Save `org` as the state under the lock, whatever it was (`sandbox reset`)."""
+    async def replace(self, orgs: SandboxOrg | SandboxOrgs) -> None:
+        """Save `orgs` as the state under the lock, whatever it was (`sandbox reset`, `sandbox partner`)."""
         async with self._locked() as fd:
-            self._write(fd, org)
+            self._write(fd, orgs)
 
-    def _write(self, fd: int, org: SandboxOrg) -> None:
+    def _write(self, fd: int, orgs: SandboxOrg | SandboxOrgs) -> None:
         revision = uuid.uuid4().hex.encode()
         try:
-            org.save(self.path)
+            orgs.save(self.path)
             os.ftruncate(fd, 0)
             os.pwrite(fd, revision, 0)
         except OSError as exc:

@@ -36,7 +36,7 @@ def trunk_item(trunk: Trunk, in_use: bool) -> dict[str, Any]:
     return {
         "id": trunk.id,
         "name": trunk.name,
-        "location": {"id": webex_id("LOCATION", trunk.location), "name": trunk.location},
+        "location": {"id": webex_id("LOCATION", trunk.location, trunk.scope), "name": trunk.location},
         "inUse": in_use,
         "trunkType": trunk.trunk_type,
     }
@@ -103,7 +103,7 @@ def job_errors(job: Job, now: float, duration: float) -> dict[str, Any]:
                         {
                             "description": error.description,
                             "code": str(error.code),
-                            "locationId": webex_id("LOCATION", error.location),
+                            "locationId": webex_id("LOCATION", error.location, job.scope),
                         }
                     ],
                 },

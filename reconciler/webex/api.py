@@ -6,7 +6,7 @@ Reading is lenient: unknown fields are ignored and unknown enum values pass thro
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
@@ -61,6 +61,14 @@ class Named:
 class Location(Named):
     country: str | None = None
     city: str | None = None
+
+
+@dataclass(frozen=True)
+class CallingLocation(Named):
+    """An item of the calling-locations list, with the fields the list carries beyond its ID and name
+    (as the API sent them: the resources read what they need of them)."""
+
+    listed: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
 
 @dataclass(frozen=True)
@@ -157,8 +165,9 @@ class CallingApi:
             if _has_id_and_name(i)
         ]
 
-    async def list_calling_locations(self) -> list[Named]:
-        return _named(await self.client.list_items(CALLING_LOCATIONS, "locations"))
+    async def list_calling_locations(self) -> list[CallingLocation]:
+        items = await self.client.list_items(CALLING_LOCATIONS, "locations")
+        return [CallingLocation(i["id"], i["name"], i) for i in items if _has_id_and_name(i)]
 
     async def list_trunks(self) -> list[Named]:
         return _named(await self.client.list_items(TRUNKS, "trunks"))

@@ -17,6 +17,11 @@ Every answer is bounded before it is believed: one try as a whole (connecting, h
 within `timeout`, a body of at most MAX_ANSWER_BYTES on the wire and decoded, a list of at most MAX_PAGES
 pages and MAX_ITEMS items. And every text that enters from an answer has the token redacted on the way
 in, bodies and headers alike, so no later use of it can leak the token.
+
+The bearer token comes from a token source (oauth.py) at each try: a fixed token, or one renewed from an
+integration's refresh token before it expires. A 401 makes the source renew once, if it can, and the request
+is tried once more with the new token; a second 401 is final. The secrets the source learns (each new
+token among them) join what is redacted.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from reconciler.webex.errors import (
     WebexError,
 )
 from reconciler.webex.limiter import DEFAULT_CONCURRENCY, AdaptiveLimiter, LimiterStats, Outcome
+from reconciler.webex.oauth import StaticToken, TokenSource
 from reconciler.webex.pace import Pace, PaceClosed, PaceStats, PauseCallback
 from reconciler.webex.security import (
     REDACTED,
@@ -49,7 +55,6 @@ from reconciler.webex.security import (
     origin_problem,
     plain_http_problem,
     redact,
-    secret_forms,
 )
 
 DEFAULT_BASE_URL = "https://webexapis.com/v1"
@@ -140,7 +145,7 @@ class WebexClient:
     def __init__(
         self,
         base_url: str,
-        token: str,
+        token: str | TokenSource,
         *,
         org_id: str | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
@@ -165,12 +170,13 @@ class WebexClient:
         self._timeout = timeout
         self._sleep = sleep
         self._clock = clock
-        self._secrets = secret_forms(token)
-        self._secret_bytes = tuple(secret.encode() for secret in self._secrets)
+        self._auth: TokenSource = StaticToken(token) if isinstance(token, str) else token
+        self._bytes_of: tuple[str, ...] = ()
+        self._bytes: tuple[bytes, ...] = ()
         self._limiter = AdaptiveLimiter(concurrency)
         self._pace = Pace(retry.max_wait, clock=clock, sleep=sleep, on_pause=on_pause)
         self._http = httpx.AsyncClient(
-            headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            headers={"Accept": "application/json"},
             transport=transport or _network_transport(self._base, concurrency),
             timeout=timeout,
         )
@@ -180,6 +186,18 @@ class WebexClient:
 
     def __repr__(self) -> str:  # never the token, not even in a debugger or a traceback
         return f"WebexClient(base_url={self.base_url!r}, org_id={self.org_id!r}, retry={self._retry!r})"
+
+    @property
+    def _secrets(self) -> tuple[str, ...]:
+        """Every form of every secret the token source knows, as of now (a renewal adds to them)."""
+        return self._auth.secrets
+
+    @property
+    def _secret_bytes(self) -> tuple[bytes, ...]:
+        secrets = self._auth.secrets
+        if secrets is not self._bytes_of:
+            self._bytes_of, self._bytes = secrets, tuple(secret.encode() for secret in secrets)
+        return self._bytes
 
     @property
     def requests_sent(self) -> int:
@@ -298,6 +316,10 @@ class WebexClient:
             except PaceClosed as closed:
                 raise WebexError(0, str(closed), method=method, path=shown_path) from None
             except WebexError as error:
+                if error.status == 401 and not tried.renewed:
+                    tried.renewed = True  # once: a token refused twice is refused
+                    if await self._auth.renew(tried.token, self):
+                        continue
                 reason = retry_reason(error)
                 tried.faults += 1
                 if reason is None or tried.faults >= self._retry.attempts:
@@ -328,8 +350,10 @@ class WebexClient:
             paused, slotted = await self._pace.wait_turn()
             tried.paced += paused + slotted
             self.stats.waited += paused
+            # Asked as late as can be: a token taken before a long pause could expire during it.
+            tried.token = await self._auth.token(self)
             number = self._pace.sent()
-            response = await self._send(method, target, json, shown_path)
+            response = await self._send(method, target, json, shown_path, tried.token)
             slot.report(capacity_signal(response.status_code))
         if response.status_code in THROTTLED:
             error = WebexError.from_response(response, shown_path, secrets=self._secrets)
@@ -339,14 +363,31 @@ class WebexClient:
         self._pace.answered()
         return response
 
+    async def post_form(self, path: str, form: Mapping[str, str]) -> httpx.Response:
+        """One try of a form-encoded POST that carries no bearer token (the token endpoint's), bounded as
+        every try is; the answer whatever its status, redacted. For the token source (oauth.py)."""
+        url = self._url(path)
+        shown_path = redact(_shown_path(url, self._base), self._secrets)
+        return await self._send("POST", url, None, shown_path, None, form=form)
+
     async def _send(
-        self, method: str, target: httpx.URL, json: Mapping[str, Any] | None, shown_path: str
+        self,
+        method: str,
+        target: httpx.URL,
+        json: Mapping[str, Any] | None,
+        shown_path: str,
+        token: str | None,
+        *,
+        form: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         # One run id per client, a sequence number per request: unique, and Webex support (or a log
         # search) can find every request of one run.
         self._sequence += 1
         tracking = f"WXCR_{self.run_id}_{self._sequence:06d}"
-        request = self._http.build_request(method, target, json=json, headers={"TrackingID": tracking})
+        headers = {"TrackingID": tracking}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        request = self._http.build_request(method, target, json=json, data=form, headers=headers)
         self._check_destination(request.url, method, shown_path)
         self.stats.requests_sent += 1
         try:
@@ -427,6 +468,8 @@ class _Tries:
     throttled: int = 0  # 429/423 answers
     faults: int = 0  # failed tries of any other kind
     paced: float = 0.0  # time spent waiting for the org's pace: not the fault deadline's to count
+    token: str = ""  # the bearer token the last try carried
+    renewed: bool = False  # the token source was asked for a new token after a 401
 
 
 class _Throttled(Exception):

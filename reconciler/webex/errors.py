@@ -173,12 +173,22 @@ def _message_and_codes(body: Any) -> tuple[str, tuple[int, ...]]:
             code = _code(item.get("errorCode"))
             if code is not None and code not in codes:
                 codes.append(code)
-    message = body.get("message") or body.get("errorMessage") or body.get("failureReason")
+    # `error` and `error_description`: the OAuth 2.0 shape (RFC 6749 5.2), which a token endpoint may use.
+    message = (
+        body.get("message") or body.get("errorMessage") or body.get("failureReason") or _oauth_message(body)
+    )
     if not isinstance(message, str) or not message:
         message = "; ".join(descriptions)
     elif descriptions and all(d not in message for d in descriptions):
         message = f"{message}: {'; '.join(descriptions)}"
     return message, tuple(codes)
+
+
+def _oauth_message(body: dict[str, Any]) -> str | None:
+    """`invalid_grant: <description>` from an OAuth error body, else None."""
+    parts = [body.get(key) for key in ("error", "error_description")]
+    words = [part for part in parts if isinstance(part, str) and part]
+    return ": ".join(words) or None
 
 
 def _code(value: Any) -> int | None:

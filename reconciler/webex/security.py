@@ -38,6 +38,23 @@ def redact(value: Any, secrets: Collection[str]) -> Any:
     return value
 
 
+def token_problem(token: str) -> str | None:
+    """What keeps `token` from being sent as `Authorization: Bearer <token>`, or None.
+
+    A bearer token is one word of visible ASCII (RFC 6750's b64token is narrower still); a line break
+    would end the header, a non-ASCII character cannot be sent in it, and a space means two words.
+    """
+    if all("!" <= char <= "~" for char in token):
+        return None
+    if "\n" in token or "\r" in token:
+        return "a line break"
+    if any(not char.isascii() for char in token):
+        return "a non-ASCII character"
+    if any(char in " \t" for char in token):
+        return "a space or tab"
+    return "a control character"
+
+
 def is_loopback(host: str) -> bool:
     """localhost, 127.0.0.0/8 or ::1: a host whose traffic never leaves the machine."""
     if host.lower() == "localhost":

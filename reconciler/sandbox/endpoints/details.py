@@ -304,7 +304,11 @@ def _give_outcome(job: Job, outcome: PrefixOutcome, location: Location, old_pref
 class _Handlers:
     def __init__(self, api: Api) -> None:
         self.api = api
-        self.org = api.org
+
+    @property
+    def org(self) -> SandboxOrg:
+        """The org the request acts in."""
+        return self.api.org
 
     async def list_calling_locations(self, request: Request) -> Response:
         name = request.query_params.get("name")

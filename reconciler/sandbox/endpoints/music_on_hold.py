@@ -22,7 +22,7 @@ from starlette.responses import JSONResponse, Response
 
 from reconciler.sandbox.api import Api, Routes, json_object
 from reconciler.sandbox.errors import Violation, WebexError
-from reconciler.sandbox.org import Location, SandboxOrg, webex_id
+from reconciler.sandbox.org import Location, SandboxOrg
 from reconciler.sandbox.rules import check_fields, invalid
 
 KEY = "musicOnHold"  # the endpoint's name: its path's last segment, its key in Location.settings
@@ -50,17 +50,17 @@ DEFAULT: dict[str, Any] = {"callHoldEnabled": True, "callParkEnabled": True, "gr
 def announcements(org: SandboxOrg) -> list[dict[str, Any]]:
     """The org's uploaded files, each with its id."""
     files = org.settings.get(KEY, {}).get("announcements", [])
-    return [{"id": _file_id(f), **{key: f[key] for key in FILE_KEYS}} for f in files]
+    return [{"id": _file_id(org, f), **{key: f[key] for key in FILE_KEYS}} for f in files]
 
 
 def playlists(org: SandboxOrg) -> list[dict[str, str]]:
     """The org's announcement playlists, each with its id."""
     names = [str(p["name"]) for p in org.settings.get(KEY, {}).get("playlists", [])]
-    return [{"id": webex_id("PLAYLIST", name), "name": name} for name in names]
+    return [{"id": org.id_of("PLAYLIST", name), "name": name} for name in names]
 
 
-def _file_id(entry: Mapping[str, Any]) -> str:
-    return webex_id("ANNOUNCEMENT", f"{entry['level']}:{entry['fileName']}")
+def _file_id(org: SandboxOrg, entry: Mapping[str, Any]) -> str:
+    return org.id_of("ANNOUNCEMENT", f"{entry['level']}:{entry['fileName']}")
 
 
 def check_update(body: Mapping[str, Any], org: SandboxOrg) -> list[Violation]:

@@ -106,7 +106,11 @@ def pstn_connection(org: SandboxOrg, location: Location, *, with_route: bool = T
 class _Handlers:
     def __init__(self, api: Api) -> None:
         self.api = api
-        self.org = api.org
+
+    @property
+    def org(self) -> SandboxOrg:
+        """The org the request acts in."""
+        return self.api.org
 
     async def get_pstn(self, request: Request) -> Response:
         location = self.api.location(request)

@@ -155,7 +155,7 @@ def view(location: Location) -> dict[str, Any]:
     caller_id = compact(dict(state[CALLER_ID] or {}))
     return compact(
         {
-            "id": webex_id("VOICEMAIL_GROUP", location.name),
+            "id": webex_id("VOICEMAIL_GROUP", location.name, location.scope),
             "name": state["name"],
             "language": LANGUAGES.get(code, code),
             "languageCode": code,
