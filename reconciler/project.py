@@ -19,9 +19,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from reconciler.desired.display import printable
-from reconciler.desired.loader import Document, load_file, position_at
+from reconciler.desired.fields import field_label
+from reconciler.desired.loader import Document, JsonPath, load_file, position_at
 from reconciler.desired.merge import FieldSet, layer_of
 from reconciler.desired.model import InputError, InvalidInput, Position
+from reconciler.desired.schema import describe_error, owned_by_rules
 from reconciler.shipped import json_schema
 
 if TYPE_CHECKING:
@@ -126,7 +128,8 @@ def _same_org_twice(document: Document) -> list[InputError]:
         if org_id in first:
             which = f"orgId {printable(org_id, 80)}" if org_id else "the token's own org (no orgId)"
             message = f"org {key!r} acts in {which}, as org {first[org_id]!r} does; give each org once"
-            where = position_at(document, ("orgs", key, "orgId"), key=org_id is None)
+            # at the orgId, or at the org's key when it has none (there is no orgId to point at)
+            where = position_at(document, ("orgs", key, "orgId") if org_id else ("orgs", key), key=not org_id)
             errors.append(InputError(where, message))
         else:
             first[org_id] = key
@@ -147,13 +150,34 @@ def _schema_errors(document: Document) -> list[InputError]:
     errors = []
     for error in _validator().iter_errors(document.plain):
         path = tuple(error.absolute_path)
+        if _owned_by_rules(path, str(error.validator)):
+            continue
         where = ".".join(str(step) for step in path) or "the file"
         if "propertyNames" in error.schema_path and isinstance(error.instance, str):  # a bad key
             position = position_at(document, (*path, error.instance), key=True)
             errors.append(InputError(position, f"{printable(repr(error.instance), 60)} is not {_KEY_RULE}"))
-            continue
-        errors.append(InputError(position_at(document, path), f"{where}: {_message(error)}"))
+        elif error.validator in _OWN_MESSAGES:
+            errors.append(InputError(position_at(document, path), f"{where}: {_message(error)}"))
+        else:  # told as in a desired-state file: an unknown field at its key, a digit's quoted form
+            errors.extend(describe_error(document, path, error))
     return errors
+
+
+# What the desired-state files' messages would say wrongly here: a pattern explained by its description
+# (a variable's name, not a field's format), and an `orgs` mapping that must not be empty.
+_OWN_MESSAGES = frozenset({"pattern", "minProperties"})
+
+
+def _owned_by_rules(path: JsonPath, keyword: str) -> bool:
+    """A defaults block's field format that the desired state's rules check when each org is loaded
+    (at this file's line, with their clearer message): reported there, not twice."""
+    if path[:1] == ("defaults",):
+        inside = path[1:]
+    elif len(path) > 3 and path[0] == "orgs" and path[2] == "defaults":
+        inside = path[3:]
+    else:
+        return False
+    return (keyword, field_label(("defaults", *inside))) in owned_by_rules()
 
 
 _KEY_RULE = "an org key: 1 to 40 lowercase letters, digits, '-' or '_', starting with a letter or digit"

@@ -475,7 +475,7 @@ def test_a_failed_one_of_is_described_by_its_most_relevant_alternative() -> None
     [error] = validator.iter_errors(document.plain)
     assert error.validator == "oneOf"
 
-    [described] = schema._describe(document, tuple(error.absolute_path), error)
+    [described] = schema.describe_error(document, tuple(error.absolute_path), error)
 
     assert str(described) == 'o.yaml:2:9: value.kind must be a string; write it quoted: kind: "7"'
 

@@ -13,13 +13,17 @@ from reconciler.planfile import (
     SavedPlan,
     StalePlan,
     check_desired,
+    check_selection,
     check_target,
     fingerprint,
     from_json,
+    orgs_from_json,
     read,
     save,
     to_json,
+    to_json_orgs,
 )
+from reconciler.selection import EVERYTHING, Selection
 from reconciler.target import Target
 
 DETAILS = Step(
@@ -223,3 +227,97 @@ def test_reading_is_bounded_and_needs_utf8(tmp_path: Path, monkeypatch: pytest.M
         read(path)
     with pytest.raises(PlanFileError, match="cannot read the saved plan: No such file"):
         read(tmp_path / "missing.json")
+
+
+# --- a project's plan: one part per org ------------------------------------------------------------------
+
+
+def parts_for(tmp_path: Path) -> list[SavedPlan]:
+    desired = tmp_path / "locations.yaml"
+    desired.write_text("version: 1\n")
+    acme = save(PLAN, TARGET, [str(desired)], "1.2.3", "acme", Selection(("D*",), ("Dallas",)))
+    globex = save(
+        Plan((), unchanged=("Paris",)), Target(TARGET.base_url, "ORG-G"), [str(desired)], "1.2.3", "globex"
+    )
+    return [acme, globex]
+
+
+def test_a_projects_plan_round_trips_with_org_keys_and_selections(tmp_path: Path) -> None:
+    parts = parts_for(tmp_path)
+    read_back = orgs_from_json(to_json_orgs(parts), "plan.json")
+    assert read_back == parts
+    assert [(p.org, p.selection) for p in read_back] == [
+        ("acme", Selection(("D*",), ("Dallas",))),
+        ("globex", EVERYTHING),
+    ]
+
+
+def test_a_one_org_plan_where_a_projects_is_expected_says_what_to_do(tmp_path: Path) -> None:
+    saved, _ = saved_for(tmp_path)
+    with pytest.raises(
+        PlanFileError, match="plan of one org made without a project: apply it with the PATHS"
+    ):
+        orgs_from_json(to_json(saved), "plan.json")
+
+
+def test_a_projects_plan_where_a_one_org_plan_is_expected_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(
+        PlanFileError, match="plan of a project's orgs: apply it in the project, without PATHS"
+    ):
+        from_json(to_json_orgs(parts_for(tmp_path)), "plan.json")
+
+
+def test_two_parts_for_one_org_are_refused(tmp_path: Path) -> None:
+    acme, _ = parts_for(tmp_path)
+    with pytest.raises(PlanFileError, match="each org's part must name a different org"):
+        orgs_from_json(to_json_orgs([acme, acme]), "plan.json")
+
+
+def test_a_part_without_an_org_is_refused(tmp_path: Path) -> None:
+    saved, _ = saved_for(tmp_path)
+    with pytest.raises(PlanFileError, match="each org's part must name a different org"):
+        orgs_from_json(to_json_orgs([saved]), "plan.json")
+
+
+def test_a_project_plan_without_parts_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(PlanFileError, match="damaged saved plan"):
+        orgs_from_json(to_json_orgs([]), "plan.json")
+
+
+def test_a_hand_edited_part_is_refused(tmp_path: Path) -> None:
+    document = json.loads(to_json_orgs(parts_for(tmp_path)))
+    document["orgs"][0]["plan"]["steps"][0]["basis"]["routingPrefix"] = "555"
+    with pytest.raises(PlanFileError, match="edited by hand"):
+        orgs_from_json(json.dumps(document), "plan.json")
+
+
+def test_a_part_of_another_kind_is_refused(tmp_path: Path) -> None:
+    document = json.loads(to_json_orgs(parts_for(tmp_path)))
+    document["orgs"][1]["kind"] = "something-else"
+    with pytest.raises(PlanFileError, match=r"damaged saved plan: .*kind is not 'wxc-reconcile-plan'"):
+        orgs_from_json(json.dumps(document), "plan.json")
+
+
+def test_a_part_of_another_format_is_stale(tmp_path: Path) -> None:
+    document = json.loads(to_json_orgs(parts_for(tmp_path)))
+    document["orgs"][1]["formatVersion"] = 99
+    with pytest.raises(StalePlan, match="plan format 99"):
+        orgs_from_json(json.dumps(document), "plan.json")
+
+
+def test_the_selection_is_recorded_and_another_is_refused_with_the_reason(tmp_path: Path) -> None:
+    acme, _ = parts_for(tmp_path)
+    document = json.loads(to_json_orgs([acme]))
+    assert document["orgs"][0]["selection"] == {"locations": ["D*"], "exclude": ["Dallas"]}
+    assert check_selection(acme, Selection(("D*",), ("Dallas",)), "plan.json") == []
+    assert check_selection(acme, EVERYTHING, "plan.json") == [
+        "plan.json was made for --location D* --exclude Dallas, not every location: "
+        "apply it with the same selection"
+    ]
+
+
+def test_a_plan_without_a_selection_was_made_for_every_location(tmp_path: Path) -> None:
+    saved, _ = saved_for(tmp_path)
+    document = json.loads(to_json(saved))
+    document["selection"] = None
+    assert from_json(json.dumps(document), "plan.json").selection == EVERYTHING

@@ -76,7 +76,7 @@ def validate(document: Document) -> list[InputError]:
     """Every schema error in `document`, as messages at the place each was written."""
     errors: list[InputError] = []
     for path, error in _schema_errors(document.plain):
-        errors.extend(_describe(document, path, error))
+        errors.extend(describe_error(document, path, error))
     return errors
 
 
@@ -114,7 +114,9 @@ def _owned_by_rules(path: JsonPath, keyword: str) -> bool:
     return (keyword, field_label(path)) in owned_by_rules() and path[0] in ("locations", "defaults")
 
 
-def _describe(document: Document, path: JsonPath, error: ValidationError) -> list[InputError]:
+def describe_error(document: Document, path: JsonPath, error: ValidationError) -> list[InputError]:
+    """One jsonschema error as messages at its place (an unknown field at its key, a wrong type with the
+    form to write); also what the project file's schema errors are told with."""
     if error.context:
         # A oneOf/anyOf failed: jsonschema's best_match descends to the most specific alternative's
         # error (unless the alternatives are equally relevant, when the oneOf's own error stays).
