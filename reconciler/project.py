@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from reconciler.desired import rules
 from reconciler.desired.display import printable
 from reconciler.desired.fields import field_label
 from reconciler.desired.loader import Document, JsonPath, load_file, position_at
@@ -91,6 +92,8 @@ def load_project(path: str) -> Project:
     if document is None:
         raise InvalidInput(errors)
     errors.extend(_schema_errors(document))
+    # The defaults blocks are checked here once, not again in every org they reach.
+    errors.extend(rules.check([], _defaults_blocks(document)))
     if errors:
         raise InvalidInput(errors)
     project = _build(document)
@@ -98,6 +101,14 @@ def load_project(path: str) -> Project:
     if problems:
         raise InvalidInput(problems)
     return project
+
+
+def _defaults_blocks(document: Document) -> list[FieldSet]:
+    """The project's defaults and each org's, as far as the document has them (it may be broken)."""
+    orgs = document.plain.get("orgs")
+    keys = list(orgs) if isinstance(orgs, dict) else []
+    orgs_defaults = [layer_of(document, ("orgs", key, "defaults")) for key in keys]
+    return [layer_of(document, ("defaults",)), *orgs_defaults]
 
 
 def _build(document: Document) -> Project:

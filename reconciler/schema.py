@@ -116,7 +116,10 @@ _CREDENTIALS = {
     "additionalProperties": False,
     "properties": {
         key: {
-            "description": f"The variable holding the {what} (default {default}).",
+            "description": (
+                f"The name of the environment variable holding the {what} (default {default}): "
+                "letters, digits and '_', not starting with a digit."
+            ),
             "type": "string",
             "pattern": ENV_NAME_PATTERN,
         }

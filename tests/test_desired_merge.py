@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 
 from reconciler.desired import load_desired
+from reconciler.desired.loader import load_file
+from reconciler.desired.merge import layer_of
 from reconciler.desired.model import DesiredState, InvalidInput
-from reconciler.project import OrgEntry, load_project
+from reconciler.project import OrgEntry
 
 PROJECT = """\
 version: 1
@@ -38,10 +40,15 @@ locations:
 
 
 def org_in(tmp_path: Path, project: str = PROJECT, locations: str = LOCATIONS) -> OrgEntry:
+    """The org with its layers as read from the project file, but not checked by the project's reader
+    (which refuses a broken defaults block itself, before any org: see tests/test_project.py), so that
+    what the merge says of each layer is seen here."""
     (tmp_path / "wxc-reconcile.yaml").write_text(project)
     (tmp_path / "acme.yaml").write_text(locations)
-    [org] = load_project(str(tmp_path / "wxc-reconcile.yaml")).orgs
-    return org
+    document, problems = load_file(str(tmp_path / "wxc-reconcile.yaml"))
+    assert document is not None and not problems
+    layers = (layer_of(document, ("defaults",)), layer_of(document, ("orgs", "acme", "defaults")))
+    return OrgEntry("acme", None, (str(tmp_path / "acme.yaml"),), {}, layers)
 
 
 def loaded(org: OrgEntry) -> DesiredState:

@@ -111,8 +111,7 @@ def test_find_project_is_the_file_of_the_directory(tmp_path: Path) -> None:
         ),
         (
             "  acme:\n    paths: [orgs/acme]\n    defaults:\n      outsideDialDigit: 9\n",
-            ":11:25: orgs.acme.defaults.outsideDialDigit must be a string; write it quoted: "
-            'outsideDialDigit: "9"',
+            ':11:25: outsideDialDigit must be a string of digits; write it quoted: outsideDialDigit: "9"',
         ),
     ],
 )
@@ -145,6 +144,18 @@ def test_every_error_is_reported_at_once(tmp_path: Path) -> None:
     text = "version: 2\norgs:\n  Acme:\n    paths: [orgs/acme]\n  globex:\n    paths: [orgs/nope]\n    x: 1\n"
     errors = errors_of(repo(tmp_path, text))
     assert [error.split(": ", 1)[0].rsplit(":", 2)[1] for error in errors] == ["1", "3", "7"]
+
+
+def test_a_broken_default_is_refused_once_before_any_org_with_the_files_other_errors(tmp_path: Path) -> None:
+    # The project's defaults reach both orgs; its bad value is said once, beside a schema error.
+    text = PROJECT.replace('outsideDialDigit: "9"', 'outsideDialDigit: "x9"').replace(
+        "accessToken: SHARED_TOKEN", "accessToken: SHARED TOKEN"
+    )
+    errors = errors_of(repo(tmp_path, text))
+    assert len(errors) == 2, errors
+    assert sum("outsideDialDigit" in error for error in errors) == 1, errors
+    assert any(":4:21: outsideDialDigit" in error for error in errors), errors
+    assert any(":6:16: credentials.accessToken" in error and "letters, digits" in error for error in errors)
 
 
 def test_what_is_not_yaml_is_refused_at_its_line(tmp_path: Path) -> None:

@@ -55,13 +55,16 @@ def field_label(path: Sequence[str | int]) -> str:
     """A field's name for messages: the dotted path inside its location or `defaults` block.
 
     ("locations", 3, "callingLineId", "phoneNumber") -> "callingLineId.phoneNumber";
-    ("defaults", "pstn") -> "pstn"; ("locations", 3) -> "locations[3]".
+    ("defaults", "pstn") -> "pstn"; ("locations", 3) -> "locations[3]"; in a project file,
+    ("orgs", "acme", "defaults", "pstn") -> "pstn".
     """
     steps = tuple(path)
     if len(steps) >= 3 and steps[0] == "locations" and isinstance(steps[1], int):
         steps = steps[2:]
     elif len(steps) >= 2 and steps[0] == "defaults":
         steps = steps[1:]
+    elif len(steps) >= 4 and steps[0] == "orgs" and steps[2] == "defaults":
+        steps = steps[3:]
     label = ""
     for step in steps:
         if isinstance(step, int):
