@@ -160,7 +160,7 @@ def _keyed_pause(key: str, shown: PauseCallback, asked: float, paused: float, bu
     shown(asked, paused, budget)
 
 
-def _stack(command: Callable[..., Any], options: list[Callable[[Any], Any]]) -> Callable[..., int]:
+def stack(command: Callable[..., Any], options: list[Callable[[Any], Any]]) -> Callable[..., int]:
     for option in reversed(options):
         command = option(command)
     return command
@@ -189,7 +189,7 @@ def connection_options(command: Callable[..., int]) -> Callable[..., int]:
         connector = Connector(sandbox, token_file, base_url, org_id, limits)
         return command(*args, connector=connector, **kwargs)
 
-    return _stack(
+    return stack(
         wrapper,
         [
             click.option(
@@ -240,7 +240,7 @@ def threshold_options(command: Callable[..., int]) -> Callable[..., int]:
     def wrapper(*args: Any, max_changes_pct: float, max_changes: int | None, **kwargs: Any) -> int:
         return command(*args, thresholds=Thresholds(max_changes_pct, max_changes), **kwargs)
 
-    return _stack(
+    return stack(
         wrapper,
         [
             click.option(

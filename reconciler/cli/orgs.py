@@ -30,6 +30,7 @@ from reconciler.cli.common import (
     explain,
     out,
     run,
+    stack,
     to_step_summary,
 )
 from reconciler.connection import Connection
@@ -104,7 +105,8 @@ def org_options(command: Callable[..., int]) -> Callable[..., int]:
         patterns = tuple(p.strip() for given in org for p in given.split(",") if p.strip())
         return command(*args, orgs=OrgChoice(project, patterns, orgs_in_flight), **kw)
 
-    for option in reversed(
+    return stack(
+        wrapper,
         [
             click.option(
                 "--project",
@@ -124,10 +126,8 @@ def org_options(command: Callable[..., int]) -> Callable[..., int]:
                 show_default=True,
                 help="Orgs worked on at once, each with its own --concurrency and rate-limit pace.",
             ),
-        ]
-    ):
-        wrapper = option(wrapper)
-    return wrapper
+        ],
+    )
 
 
 def location_options(command: Callable[..., int]) -> Callable[..., int]:
@@ -138,12 +138,23 @@ def location_options(command: Callable[..., int]) -> Callable[..., int]:
         selection = Selection(location, exclude) if location or exclude else EVERYTHING
         return command(*args, selection=selection, **kw)
 
-    wrapper = click.option(
-        "--exclude", multiple=True, metavar="NAME", help="Leave out locations so named (repeatable; globs)."
-    )(wrapper)
-    return click.option(
-        "--location", multiple=True, metavar="NAME", help="Only locations so named (repeatable; globs)."
-    )(wrapper)
+    return stack(
+        wrapper,
+        [
+            click.option(
+                "--location",
+                multiple=True,
+                metavar="NAME",
+                help="Only locations so named (repeatable; globs).",
+            ),
+            click.option(
+                "--exclude",
+                multiple=True,
+                metavar="NAME",
+                help="Leave out locations so named (repeatable; globs).",
+            ),
+        ],
+    )
 
 
 NO_PATHS = (
