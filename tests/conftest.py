@@ -24,3 +24,22 @@ def clock() -> FakeClock:
 def app(clock: FakeClock) -> Any:
     """The seeded sandbox org in-process (see inprocess.run); jobs take 3 s of the fake clock."""
     return create_app(SandboxOrg.seed(), settings=SandboxSettings(job_seconds=3.0, clock=clock))
+
+
+# A CI log may keep only its last lines, which pytest fills with counts alone: name each failure after
+# them, one line each, so that the record of a red run says which test broke and how.
+FAILURES: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.failed:
+        crash = getattr(report.longrepr, "reprcrash", None)
+        reason = " ".join(str(getattr(crash, "message", report.longrepr)).split())
+        FAILURES.append(f"FAILED {report.nodeid} ({report.when}): {reason[:400]}")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    for line in FAILURES:
+        if reporter is not None:
+            reporter.write_line(line)
