@@ -26,6 +26,18 @@ def app(clock: FakeClock) -> Any:
     return create_app(SandboxOrg.seed(), settings=SandboxSettings(job_seconds=3.0, clock=clock))
 
 
+# pytest puts the running test's id into PYTEST_CURRENT_TEST, which every CLI the tests start inherits, and
+# exec refuses an environment string over 128 KiB ("Argument list too long"). Some pytest releases spell a
+# huge parameter out whole in the id, so a test handing one over names its cases with ids=.
+LONGEST_TEST_ID = 1000
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    long = [item.nodeid[:200] for item in items if len(item.nodeid) > LONGEST_TEST_ID]
+    if long:
+        raise pytest.UsageError(f"test ids over {LONGEST_TEST_ID} characters (give them ids=): {long}")
+
+
 # A CI log may keep only its last lines, which pytest fills with counts alone: name each failure after
 # them, one line each, so that the record of a red run says which test broke and how.
 FAILURES: list[str] = []

@@ -318,6 +318,7 @@ def test_a_damaged_plan_is_invalid_input_naming_the_file_before_any_request(
         (b"[" * 200_000 + b"]" * 200_000, "not a saved plan (nested too deeply)"),
         (b'{"kind": "wxc-reconcile-plan\xff"}', "not a saved plan (not UTF-8 at byte 28)"),
     ],
+    ids=["not-json", "duplicate-key", "deep-nesting", "not-utf8"],
 )
 def test_a_file_that_is_no_plan_at_all_is_invalid_input(
     server: ServerThread, tmp_path: Path, content: bytes, said: str

@@ -194,6 +194,7 @@ def test_an_unknown_step_kind_is_never_read_as_another_kind(tmp_path: Path) -> N
         ('{"kind": "wxc-reconcile-plan", "kind": "wxc-reconcile-plan"}', 'the key "kind" appears twice'),
         ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
     ],
+    ids=["nan", "duplicate-key", "deep-nesting"],
 )
 def test_what_json_allows_but_no_saved_plan_holds_is_refused(text: str, said: str) -> None:
     with pytest.raises(PlanFileError, match=rf"^plan\.json: not a saved plan \(.*{said}"):

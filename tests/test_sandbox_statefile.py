@@ -191,7 +191,9 @@ def test_save_outside_a_request_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "content", ["", "{not json", "[1, 2]", '{"name": "Big Corp", "locations": [{"name": 1}]}', "[" * 100_000]
+    "content",
+    ["", "{not json", "[1, 2]", '{"name": "Big Corp", "locations": [{"name": 1}]}', "[" * 100_000],
+    ids=["empty", "not-json", "a-list", "wrong-type", "deep-nesting"],
 )
 def test_a_corrupt_state_file_names_it_and_sandbox_reset_exit_3(tmp_path: Path, content: str) -> None:
     (tmp_path / STATE).write_text(content, encoding="utf-8")
