@@ -52,6 +52,6 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     reporter = config.pluginmanager.get_plugin("terminalreporter")
-    for line in FAILURES:
-        if reporter is not None:
+    if reporter is not None:
+        for line in FAILURES:
             reporter.write_line(line)
